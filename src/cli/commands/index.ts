@@ -1,0 +1,5 @@
+import type { CommandModule } from 'yargs';
+
+/** Every CLI command, one module each; the order is the order of `senet --help`. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export const commands: CommandModule<any, any>[] = [];
