@@ -1,0 +1,80 @@
+/**
+ * Running a loaded model on an NCHW float32 input (Caffe's layout) and returning NCHW results.
+ * When the model's metadata says the graph is NHWC, the input is transposed at the boundary and
+ * fetched rank-4 tensors are transposed back.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { SenetError, UsageError } from '../errors';
+import { Layout4 } from '../tfgraph/metadata';
+import { LoadedModel } from './load';
+
+export interface HostArray {
+  data: Float32Array;
+  shape: number[];
+}
+
+export interface RunOptions {
+  /**
+   * Tensors to fetch: TF node names (`name` or `name:1`) or Caffe blob names listed in the
+   * metadata's `blobToTensor`. Default: the model's outputs.
+   */
+  outputs?: readonly string[];
+}
+
+function resolveName(loaded: LoadedModel, name: string): string {
+  return loaded.metadata?.blobToTensor?.[name] ?? name;
+}
+
+function layoutOf(loaded: LoadedModel, tensorName: string): Layout4 {
+  const md = loaded.metadata;
+  if (md === undefined) return 'NCHW'; // no metadata: return tensors exactly as the graph has them
+  const node = tensorName.split(':')[0];
+  return md.tensorLayouts?.[tensorName] ?? md.tensorLayouts?.[node] ?? md.tensorLayout;
+}
+
+function checkInputShape(loaded: LoadedModel, shape: readonly number[], expected: readonly number[] | undefined, what: string): void {
+  if (expected === undefined) return;
+  const ok = shape.length === expected.length && shape.every((d, i) => expected[i] < 0 || expected[i] === d);
+  if (!ok) {
+    throw new UsageError(`${loaded.dir}: input has shape [${shape}], the model expects ${what} [${expected.map((d) => (d < 0 ? '?' : d))}]`);
+  }
+}
+
+/** Runs the model; returns the requested tensors keyed by the names asked for. */
+export function runModel(loaded: LoadedModel, input: HostArray, opts: RunOptions = {}): Record<string, HostArray> {
+  const { model, metadata } = loaded;
+  if (input.data.length !== input.shape.reduce((a, b) => a * b, 1)) {
+    throw new UsageError(`input has ${input.data.length} values but shape [${input.shape}]`);
+  }
+  const inputName = metadata?.inputName ?? model.inputs[0]?.name;
+  if (inputName === undefined) throw new SenetError(`${loaded.dir}: the model has no inputs`);
+  if (metadata !== undefined) checkInputShape(loaded, input.shape, metadata.inputShape, 'NCHW');
+  const toNhwc = metadata?.inputLayout === 'NHWC' && input.shape.length === 4;
+  const requested = opts.outputs ?? model.outputNodes;
+  const fetch = requested.map((n) => resolveName(loaded, n));
+  const sigOutputs = (model.modelSignature as { outputs?: Record<string, unknown> } | undefined)?.outputs ?? {};
+  for (let i = 0; i < fetch.length; i++) {
+    if (!loaded.nodeNames.has(fetch[i].split(':')[0]) && !Object.prototype.hasOwnProperty.call(sigOutputs, fetch[i])) {
+      throw new UsageError(`${loaded.dir}: no tensor or blob named '${requested[i]}' in the model`);
+    }
+  }
+  const outputs = tf.tidy(() => {
+    let x: tf.Tensor = tf.tensor(input.data, input.shape, 'float32');
+    if (toNhwc) x = tf.transpose(x, [0, 2, 3, 1]);
+    const graphShape = model.inputs.find((i) => i.name === inputName)?.shape;
+    if (metadata === undefined) checkInputShape(loaded, x.shape, graphShape, 'shape');
+    const res = model.execute({ [inputName]: x }, fetch);
+    const list = Array.isArray(res) ? res : [res];
+    return list.map((t, i) => {
+      const nhwc = t.rank === 4 && layoutOf(loaded, fetch[i]) === 'NHWC';
+      return nhwc ? tf.transpose(t, [0, 3, 1, 2]) : t;
+    });
+  });
+  const result: Record<string, HostArray> = {};
+  outputs.forEach((t, i) => {
+    const d = t.dataSync();
+    result[requested[i]] = { data: d instanceof Float32Array ? d : Float32Array.from(d), shape: t.shape.slice() };
+    t.dispose();
+  });
+  return result;
+}

@@ -1,0 +1,4 @@
+export * from './attrs';
+export * from './graph-builder';
+export * from './metadata';
+export * from './write';

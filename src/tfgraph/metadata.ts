@@ -1,0 +1,70 @@
+/**
+ * What senet-caffe records in model.json's `userDefinedMetadata`, so that a model folder is
+ * self-describing: the runtime uses the layout fields to accept and return NCHW (Caffe's layout)
+ * while the graph itself runs NHWC.
+ *
+ * Note: tfjs-converter treats `userDefinedMetadata.signature` as the model signature, so that
+ * key is reserved (writeGraphModel refuses it).
+ */
+
+export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
+
+/** Memory layout of a rank-4 tensor. */
+export type Layout4 = 'NHWC' | 'NCHW';
+
+export interface PreprocessingInfo {
+  /** Per-channel mean subtracted from the input, in the input's channel order. */
+  mean?: number[];
+  /** Multiplier applied after mean subtraction (Caffe transform_param.scale). */
+  scale?: number;
+  /** Channel order the model expects, e.g. 'BGR' for most Caffe ImageNet models. */
+  channelOrder?: 'BGR' | 'RGB' | 'GRAY';
+  /** Pixel value range before mean subtraction, e.g. [0, 255]. */
+  inputRange?: [number, number];
+  /** Spatial size images are resized/cropped to. */
+  cropSize?: [number, number];
+}
+
+export interface ModelMetadata {
+  /** Version of this metadata layout. */
+  senetMetadataVersion: 1;
+  /** Name of the graph's input Placeholder (also its signature key). */
+  inputName: string;
+  /** Layout of the input Placeholder in the graph; 'NHWC' means callers' NCHW is transposed at the boundary. */
+  inputLayout: Layout4;
+  /** Input shape in Caffe's NCHW order; the batch may be -1 (free). */
+  inputShape: number[];
+  /** Layout of rank-4 intermediate tensors in the graph (normally 'NHWC'). */
+  tensorLayout: Layout4;
+  /** Names of the graph's outputs, in order. */
+  outputNames: string[];
+  /** Caffe blob name -> TF node (tensor) name holding it, for fetching intermediates by blob name. */
+  blobToTensor?: Record<string, string>;
+  /** Per-tensor layout overrides for rank-4 tensors that are not in `tensorLayout`. */
+  tensorLayouts?: Record<string, Layout4>;
+  preprocessing?: PreprocessingInfo;
+  /** Class labels in the model's output order. */
+  labels?: string[];
+  /** Where the model came from (prototxt/caffemodel names, architecture ID, ...). */
+  source?: Record<string, JsonValue>;
+  /** Anything else a tool wants to carry. */
+  extra?: Record<string, JsonValue>;
+}
+
+/** Narrow an unknown `userDefinedMetadata` to ModelMetadata, or undefined when it is not ours. */
+export function asModelMetadata(value: unknown): ModelMetadata | undefined {
+  if (value === null || typeof value !== 'object') return undefined;
+  const m = value as Partial<ModelMetadata>;
+  const layoutOk = (l: unknown): boolean => l === 'NHWC' || l === 'NCHW';
+  if (
+    m.senetMetadataVersion !== 1 ||
+    typeof m.inputName !== 'string' ||
+    !layoutOk(m.inputLayout) ||
+    !layoutOk(m.tensorLayout) ||
+    !Array.isArray(m.inputShape) ||
+    !Array.isArray(m.outputNames)
+  ) {
+    return undefined;
+  }
+  return m as ModelMetadata;
+}
