@@ -1,0 +1,558 @@
+/**
+ * Reading binary caffemodels (NetParameter), mean files (BlobProto) and BlobProtoVectors.
+ *
+ * The file is read once into one buffer. The big messages are walked here; blob payloads become
+ * Float32Array views over that buffer (never JS number arrays), and only the small rest of each
+ * layer goes through protobufjs. Peak memory stays near one file size.
+ */
+import * as fs from 'fs';
+import { InputFileError } from '../errors';
+import { checkWireTypes, decodePlain } from './schema-link';
+import { BlobData, Caffemodel, CaffemodelFormat, LayerWeights, NetParameter, v0TypeToV2, v1TypeToV2 } from './types';
+import {
+  FieldHeader,
+  putVarint,
+  Span,
+  varintSize,
+  WireError,
+  WireReader,
+  WIRE_FIXED32,
+  WIRE_FIXED64,
+  WIRE_LEN,
+  WIRE_VARINT,
+} from './wire';
+
+export type { BlobData, Caffemodel, CaffemodelFormat, LayerWeights } from './types';
+
+const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
+
+// Field numbers (caffe.proto).
+const NET_LAYERS_V1 = 2;
+const NET_LAYER = 100;
+const LAYER_BLOBS = 7;
+const V1_BLOBS = 6;
+const V1_V0LAYER = 1;
+const V0_BLOBS = 50;
+const BLOB_NUM = 1;
+const BLOB_CHANNELS = 2;
+const BLOB_HEIGHT = 3;
+const BLOB_WIDTH = 4;
+const BLOB_DATA = 5;
+const BLOB_SHAPE = 7;
+const BLOB_DOUBLE_DATA = 8;
+const SHAPE_DIM = 1;
+const BLOBVEC_BLOBS = 1;
+
+/** A buffer to parse, its name for messages, and whether we may rewrite it (our own file copy). */
+interface Source {
+  buf: Uint8Array;
+  name: string;
+  owned: boolean;
+}
+
+/** Reads a whole file into one freshly allocated buffer (offset 0, so aligned). */
+function readWholeFile(file: string): Buffer {
+  let fd: number;
+  try {
+    fd = fs.openSync(file, 'r');
+  } catch (e) {
+    throw new InputFileError(file, `cannot open: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
+  }
+  try {
+    const st = fs.fstatSync(fd);
+    if (st.isDirectory()) throw new InputFileError(file, 'is a directory, expected a binary protobuf file');
+    const size = st.size;
+    // allocUnsafeSlow: never from the shared pool, so byteOffset is 0 and the memory is ours.
+    const buf = Buffer.allocUnsafeSlow(size);
+    let off = 0;
+    while (off < size) {
+      const n = fs.readSync(fd, buf, off, Math.min(size - off, 0x40000000), off);
+      if (n === 0) break;
+      off += n;
+    }
+    if (off < size) throw new InputFileError(file, `file shrank while reading (${off} of ${size} bytes)`);
+    return buf;
+  } catch (e) {
+    if (e instanceof InputFileError) throw e;
+    throw new InputFileError(file, `cannot read: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+function openSource(fileOrBuffer: string | Uint8Array): Source {
+  if (typeof fileOrBuffer === 'string') {
+    return { buf: readWholeFile(fileOrBuffer), name: fileOrBuffer, owned: true };
+  }
+  return { buf: fileOrBuffer, name: '<buffer>', owned: false };
+}
+
+/**
+ * True when the start of the buffer reads as text (UTF-8 without control characters other than
+ * whitespace) -- a prototxt, not a binary protobuf. Binary NetParameters have tag and length bytes
+ * (< 0x20) within their first few hundred bytes.
+ */
+export function looksLikeText(buf: Uint8Array): boolean {
+  const n = Math.min(buf.length, 4096);
+  if (n === 0) return false;
+  let letters = 0;
+  for (let i = 0; i < n; i++) {
+    const b = buf[i];
+    if (b < 0x20 && b !== 0x09 && b !== 0x0a && b !== 0x0d && b !== 0x0c) return false;
+    if (b === 0x7f) return false;
+    if ((b >= 0x41 && b <= 0x5a) || (b >= 0x61 && b <= 0x7a)) letters++;
+  }
+  if (letters === 0) return false;
+  // Cut back to a character boundary before the strict UTF-8 check.
+  let m = n;
+  if (n < buf.length) {
+    let k = 0;
+    while (k < 3 && m > 0 && (buf[m - 1] & 0xc0) === 0x80) {
+      m--;
+      k++;
+    }
+    if (m > 0 && buf[m - 1] >= 0xc0) m--;
+  }
+  try {
+    new TextDecoder('utf-8', { fatal: true }).decode(buf.subarray(0, m));
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const utf8 = new TextDecoder('utf-8');
+
+/** Mutable description of what is being read, for error messages. */
+class Context {
+  what = 'NetParameter';
+}
+
+function fail(src: Source, ctx: Context, e: unknown): never {
+  if (e instanceof WireError) {
+    throw new InputFileError(src.name, `corrupt or truncated protobuf at byte ${e.offset} while reading ${ctx.what}: ${e.detail}`);
+  }
+  if (e instanceof InputFileError) throw e;
+  if (e instanceof Error && !(e instanceof RangeError && /Maximum call stack/.test(e.message))) {
+    // protobufjs decode errors (index out of range, invalid utf8 ...).
+    throw new InputFileError(src.name, `cannot decode ${ctx.what}: ${e.message}`);
+  }
+  throw e;
+}
+
+/** Joins byte ranges of `buf` into one new buffer (the small non-blob parts of a message). */
+function concatSpans(buf: Uint8Array, spans: Span[]): Uint8Array {
+  let total = 0;
+  for (const s of spans) total += s.end - s.start;
+  const out = new Uint8Array(total);
+  let pos = 0;
+  for (const s of spans) {
+    out.set(buf.subarray(s.start, s.end), pos);
+    pos += s.end - s.start;
+  }
+  return out;
+}
+
+/** Checks wire types, then decodes with protobufjs. `at` is the absolute offset for errors. */
+function decodeChecked<T>(typeName: string, bytes: Uint8Array, at: number): T {
+  try {
+    checkWireTypes(typeName, bytes, 0, bytes.length);
+  } catch (e) {
+    // Offsets are relative to the joined bytes; report the message start in the file.
+    if (e instanceof WireError) throw new WireError(at, `${e.detail} (${e.offset} bytes into the ${typeName} without its blobs)`);
+    throw e;
+  }
+  return decodePlain<T>(typeName, bytes);
+}
+
+/** A piece of float payload: a packed run, one fixed32, or a packed/single double. */
+type Chunk =
+  | { kind: 'f32'; start: number; end: number; headerStart: number }
+  | { kind: 'f64'; start: number; end: number };
+
+/** Parses one BlobProto at `span`. */
+function parseBlob(src: Source, span: Span, ctx: Context): BlobData {
+  const r = new WireReader(src.buf, span.start, span.end);
+  const legacy: Array<number | undefined> = [undefined, undefined, undefined, undefined];
+  let shape: number[] | undefined;
+  const floats: Chunk[] = [];
+  const doubles: Chunk[] = [];
+  while (!r.eof()) {
+    const h = r.tag();
+    switch (h.field) {
+      case BLOB_NUM:
+      case BLOB_CHANNELS:
+      case BLOB_HEIGHT:
+      case BLOB_WIDTH:
+        r.expect(h, WIRE_VARINT, 'BlobProto legacy dimension');
+        legacy[h.field - 1] = r.int32('BlobProto dimension');
+        break;
+      case BLOB_DATA:
+        if (h.wireType === WIRE_LEN) {
+          const s = r.lengthDelimited('BlobProto.data');
+          if ((s.end - s.start) % 4 !== 0) {
+            throw new WireError(h.start, `packed float data of ${s.end - s.start} bytes is not a multiple of 4`);
+          }
+          floats.push({ kind: 'f32', start: s.start, end: s.end, headerStart: h.start });
+        } else {
+          r.expect(h, WIRE_FIXED32, 'BlobProto.data');
+          const at = r.fixed32Offset('BlobProto.data value');
+          floats.push({ kind: 'f32', start: at, end: at + 4, headerStart: h.start });
+        }
+        break;
+      case BLOB_DOUBLE_DATA:
+        if (h.wireType === WIRE_LEN) {
+          const s = r.lengthDelimited('BlobProto.double_data');
+          if ((s.end - s.start) % 8 !== 0) {
+            throw new WireError(h.start, `packed double data of ${s.end - s.start} bytes is not a multiple of 8`);
+          }
+          doubles.push({ kind: 'f64', start: s.start, end: s.end });
+        } else {
+          r.expect(h, WIRE_FIXED64, 'BlobProto.double_data');
+          const at = r.fixed64Offset('BlobProto.double_data value');
+          doubles.push({ kind: 'f64', start: at, end: at + 8 });
+        }
+        break;
+      case BLOB_SHAPE: {
+        r.expect(h, WIRE_LEN, 'BlobProto.shape');
+        const sr = r.sub(r.lengthDelimited('BlobShape'));
+        // Repeated occurrences of an embedded message merge: dims append.
+        shape = shape ?? [];
+        while (!sr.eof()) {
+          const sh = sr.tag();
+          if (sh.field !== SHAPE_DIM) {
+            sr.skip(sh);
+          } else if (sh.wireType === WIRE_LEN) {
+            const dr = sr.sub(sr.lengthDelimited('BlobShape.dim'));
+            while (!dr.eof()) shape.push(dr.int64('BlobShape.dim'));
+          } else {
+            sr.expect(sh, WIRE_VARINT, 'BlobShape.dim');
+            shape.push(sr.int64('BlobShape.dim'));
+          }
+        }
+        break;
+      }
+      default:
+        // diff, double_diff and unknown fields: Caffe ignores diffs when loading weights.
+        r.skip(h);
+    }
+  }
+
+  // As Caffe's Blob::FromProto: any legacy dimension set means the 4-D legacy shape wins.
+  const isLegacy = legacy.some((d) => d !== undefined);
+  const dims = isLegacy ? legacy.map((d) => d ?? 0) : (shape ?? []);
+  for (const d of dims) {
+    if (d < 0) throw new InputFileError(src.name, `${ctx.what}: negative dimension in shape [${dims.join(', ')}]`);
+  }
+  const count = dims.reduce((a, b) => a * b, 1);
+  const data = doubles.length > 0 ? doublesToFloat32(src.buf, doubles) : floatsToFloat32(src, floats);
+  if (data.length !== count) {
+    throw new InputFileError(
+      src.name,
+      `${ctx.what}: shape [${dims.join(', ')}] holds ${count} values but the blob stores ${data.length}`,
+    );
+  }
+  return { shape: dims, legacy: isLegacy, data };
+}
+
+function floatsToFloat32(src: Source, chunks: Chunk[]): Float32Array {
+  const buf = src.buf;
+  if (chunks.length === 0) return new Float32Array(0);
+  if (chunks.length === 1 && LITTLE_ENDIAN) {
+    const c = chunks[0] as Extract<Chunk, { kind: 'f32' }>;
+    const n = (c.end - c.start) / 4;
+    const abs = buf.byteOffset + c.start;
+    if (abs % 4 === 0) return new Float32Array(buf.buffer, abs, n);
+    const shift = abs % 4;
+    // Our own file buffer: slide the payload back over its own (already parsed) tag and length
+    // bytes to an aligned address, instead of copying it. Nothing reads those bytes again.
+    if (src.owned && c.start - shift >= c.headerStart) {
+      buf.copyWithin(c.start - shift, c.start, c.end);
+      return new Float32Array(buf.buffer, abs - shift, n);
+    }
+    return new Float32Array(buf.buffer.slice(abs, abs + n * 4));
+  }
+  let total = 0;
+  for (const c of chunks) total += (c.end - c.start) / 4;
+  const out = new Float32Array(total);
+  const dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+  let k = 0;
+  for (const c of chunks) {
+    for (let p = c.start; p < c.end; p += 4) out[k++] = dv.getFloat32(p, true);
+  }
+  return out;
+}
+
+function doublesToFloat32(buf: Uint8Array, chunks: Chunk[]): Float32Array {
+  let total = 0;
+  for (const c of chunks) total += (c.end - c.start) / 8;
+  const out = new Float32Array(total);
+  const dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+  let k = 0;
+  for (const c of chunks) {
+    for (let p = c.start; p < c.end; p += 8) out[k++] = dv.getFloat64(p, true);
+  }
+  return out;
+}
+
+/** The fields of a message at `span`, with the fields numbered `blobField` taken out. */
+interface SplitMessage {
+  /** Non-blob fields, tag included, in order. */
+  rest: Span[];
+  blobs: Span[];
+}
+
+function splitMessage(r: WireReader, blobField: number, onField?: (h: FieldHeader, r: WireReader) => Span | undefined): SplitMessage {
+  const rest: Span[] = [];
+  const blobs: Span[] = [];
+  while (!r.eof()) {
+    const h = r.tag();
+    if (h.field === blobField) {
+      r.expect(h, WIRE_LEN, 'blobs');
+      blobs.push(r.lengthDelimited('BlobProto'));
+      continue;
+    }
+    const replaced = onField?.(h, r);
+    if (replaced) {
+      rest.push(replaced);
+      continue;
+    }
+    r.skip(h);
+    rest.push({ start: h.start, end: r.pos });
+  }
+  return { rest, blobs };
+}
+
+/** Reads a string field's value without protobufjs (for error context before decoding). */
+function peekString(r: WireReader, h: FieldHeader): string {
+  const save = r.pos;
+  const s = r.lengthDelimited('string');
+  r.pos = save;
+  return utf8.decode(r.buf.subarray(s.start, s.end));
+}
+
+interface ParsedLayer {
+  msg: Record<string, unknown>;
+  weights: LayerWeights;
+}
+
+function parseLayerV2(src: Source, span: Span, index: number, ctx: Context): ParsedLayer {
+  ctx.what = `layer #${index}`;
+  let name = '';
+  const split = splitMessage(new WireReader(src.buf, span.start, span.end), LAYER_BLOBS, (h, r) => {
+    if (h.field === 1 && h.wireType === WIRE_LEN) {
+      name = peekString(r, h);
+      ctx.what = `layer #${index} '${name}'`;
+    }
+    return undefined;
+  });
+  const layerWhat = ctx.what;
+  const msg = decodeChecked<Record<string, unknown>>('LayerParameter', concatSpans(src.buf, split.rest), span.start);
+  const blobs = split.blobs.map((b, j) => {
+    ctx.what = `${layerWhat} blob ${j}`;
+    return parseBlob(src, b, ctx);
+  });
+  ctx.what = layerWhat;
+  return { msg, weights: { name: (msg.name as string | undefined) ?? name, type: (msg.type as string | undefined) ?? '', blobs } };
+}
+
+function parseLayerV1(src: Source, span: Span, index: number, ctx: Context): ParsedLayer & { v0: boolean } {
+  ctx.what = `layer #${index}`;
+  let v0Blobs: Span[] = [];
+  let v0 = false;
+  const pieces: Uint8Array[] = [];
+  const split = splitMessage(new WireReader(src.buf, span.start, span.end), V1_BLOBS, (h, r) => {
+    if (h.field === 4 && h.wireType === WIRE_LEN) {
+      ctx.what = `layer #${index} '${peekString(r, h)}'`;
+    }
+    if (h.field !== V1_V0LAYER || h.wireType !== WIRE_LEN) return undefined;
+    // The nested V0LayerParameter keeps its blobs in field 50: strip them and re-frame it.
+    v0 = true;
+    const inner = r.lengthDelimited('V0LayerParameter');
+    const sub = splitMessage(r.sub(inner), V0_BLOBS, (hh, rr) => {
+      if (hh.field === 1 && hh.wireType === WIRE_LEN) ctx.what = `layer #${index} '${peekString(rr, hh)}'`;
+      return undefined;
+    });
+    v0Blobs = v0Blobs.concat(sub.blobs);
+    const body = concatSpans(src.buf, sub.rest);
+    const key = V1_V0LAYER * 8 + WIRE_LEN;
+    const framed = new Uint8Array(varintSize(key) + varintSize(body.length) + body.length);
+    framed.set(body, putVarint(framed, putVarint(framed, 0, key), body.length));
+    pieces.push(framed);
+    // A marker span of length 0 keeps the field's position; the bytes come from `pieces`.
+    return { start: -pieces.length, end: -pieces.length };
+  });
+  const layerWhat = ctx.what;
+  // Join plain spans and re-framed V0 pieces in their original order.
+  const parts = split.rest.map((s) => (s.start < 0 ? pieces[-s.start - 1] : src.buf.subarray(s.start, s.end)));
+  const total = parts.reduce((a, p) => a + p.length, 0);
+  const joined = new Uint8Array(total);
+  let pos = 0;
+  for (const p of parts) {
+    joined.set(p, pos);
+    pos += p.length;
+  }
+  const msg = decodeChecked<Record<string, unknown>>('V1LayerParameter', joined, span.start);
+  const blobs = split.blobs.concat(v0Blobs).map((b, j) => {
+    ctx.what = `${layerWhat} blob ${j}`;
+    return parseBlob(src, b, ctx);
+  });
+  ctx.what = layerWhat;
+  const v0msg = msg.layer as Record<string, unknown> | undefined;
+  const name = (msg.name as string | undefined) ?? (v0msg?.name as string | undefined) ?? '';
+  let type = '';
+  if (msg.type !== undefined) type = v1TypeToV2(String(msg.type));
+  else if (v0msg?.type !== undefined) type = v0TypeToV2(String(v0msg.type));
+  return { msg, v0, weights: { name, type, blobs } };
+}
+
+function parseNet(src: Source): Caffemodel {
+  const ctx = new Context();
+  try {
+    const r = new WireReader(src.buf);
+    const header: Span[] = [];
+    const v2: Span[] = [];
+    const v1: Span[] = [];
+    while (!r.eof()) {
+      const h = r.tag();
+      if (h.field === NET_LAYER) {
+        r.expect(h, WIRE_LEN, 'NetParameter.layer');
+        v2.push(r.lengthDelimited('LayerParameter'));
+      } else if (h.field === NET_LAYERS_V1) {
+        r.expect(h, WIRE_LEN, 'NetParameter.layers');
+        v1.push(r.lengthDelimited('V1LayerParameter'));
+      } else {
+        r.skip(h);
+        header.push({ start: h.start, end: r.pos });
+      }
+    }
+    if (v2.length > 0 && v1.length > 0) {
+      throw new InputFileError(
+        src.name,
+        `has both 'layer' (V2, ${v2.length}) and 'layers' (V1, ${v1.length}) fields; Caffe refuses such a net too`,
+      );
+    }
+    ctx.what = 'NetParameter (without layers)';
+    const net = decodeChecked<NetParameter>('NetParameter', concatSpans(src.buf, header), 0);
+    const layers: LayerWeights[] = [];
+    let format: CaffemodelFormat = 'V2';
+    if (v1.length > 0) {
+      format = 'V1';
+      const msgs: Record<string, unknown>[] = [];
+      v1.forEach((s, i) => {
+        const p = parseLayerV1(src, s, i, ctx);
+        if (p.v0) format = 'V0';
+        msgs.push(p.msg);
+        layers.push(p.weights);
+      });
+      (net as Record<string, unknown>).layers = msgs;
+    } else if (v2.length > 0) {
+      const msgs: Record<string, unknown>[] = [];
+      v2.forEach((s, i) => {
+        const p = parseLayerV2(src, s, i, ctx);
+        msgs.push(p.msg);
+        layers.push(p.weights);
+      });
+      (net as Record<string, unknown>).layer = msgs;
+    }
+    return { format, net, layers };
+  } catch (e) {
+    fail(src, ctx, e);
+  }
+}
+
+function rejectTextAndEmpty(src: Source, expected: string): void {
+  if (src.buf.length === 0) throw new InputFileError(src.name, `is empty, expected a binary ${expected}`);
+  if (looksLikeText(src.buf)) {
+    throw new InputFileError(
+      src.name,
+      `is a text file (a prototxt?), expected a binary ${expected}. ` +
+        (expected === 'caffemodel'
+          ? 'Pass the trained .caffemodel as the weights and the .prototxt as the net definition.'
+          : 'Text-format blobs are not supported; convert with Caffe or pass the binary file.'),
+    );
+  }
+}
+
+/**
+ * Reads a binary caffemodel (any of Caffe's V2 `layer`, V1 `layers` or V0 nested formats).
+ * `net` holds every field except the blobs, decoded by protobufjs; `layers` lists every layer of the
+ * file in order with its blobs. Blob data are Float32Array views over one buffer holding the file.
+ * A buffer passed in is never modified (misaligned payloads are then copied).
+ */
+export function readCaffemodel(fileOrBuffer: string | Uint8Array): Caffemodel {
+  const src = openSource(fileOrBuffer);
+  rejectTextAndEmpty(src, 'caffemodel');
+  try {
+    return parseNet(src);
+  } catch (e) {
+    if (e instanceof InputFileError && looksLikeBlobProto(src)) {
+      throw new InputFileError(
+        src.name,
+        `${e.detail} -- it parses as a single BlobProto (a mean file?); read it with readBinaryproto`,
+      );
+    }
+    throw e;
+  }
+}
+
+function looksLikeBlobProto(src: Source): boolean {
+  try {
+    const b = parseBlob({ ...src, owned: false }, { start: 0, end: src.buf.length }, new Context());
+    return b.data.length > 0;
+  } catch {
+    return false;
+  }
+}
+
+/** Reads a binary BlobProto (e.g. a mean file made by compute_image_mean). */
+export function readBinaryproto(fileOrBuffer: string | Uint8Array): BlobData {
+  const src = openSource(fileOrBuffer);
+  rejectTextAndEmpty(src, 'BlobProto (.binaryproto)');
+  const ctx = new Context();
+  ctx.what = 'BlobProto';
+  try {
+    checkWireTypesOutsideData(src, { start: 0, end: src.buf.length });
+    return parseBlob(src, { start: 0, end: src.buf.length }, ctx);
+  } catch (e) {
+    fail(src, ctx, e);
+  }
+}
+
+/** Garbage guard for a top-level BlobProto: its small fields must have the right wire types. */
+function checkWireTypesOutsideData(src: Source, span: Span): void {
+  const r = new WireReader(src.buf, span.start, span.end);
+  while (!r.eof()) {
+    const h = r.tag();
+    if (h.field >= 1 && h.field <= 4) r.expect(h, WIRE_VARINT, 'BlobProto dimension');
+    if (h.field === 7) r.expect(h, WIRE_LEN, 'BlobProto.shape');
+    r.skip(h);
+  }
+}
+
+/** Reads a binary BlobProtoVector (several blobs, e.g. a multi-input mean). */
+export function readBlobProtoVector(fileOrBuffer: string | Uint8Array): BlobData[] {
+  const src = openSource(fileOrBuffer);
+  rejectTextAndEmpty(src, 'BlobProtoVector');
+  const ctx = new Context();
+  ctx.what = 'BlobProtoVector';
+  try {
+    const r = new WireReader(src.buf);
+    const out: BlobData[] = [];
+    while (!r.eof()) {
+      const h = r.tag();
+      if (h.field !== BLOBVEC_BLOBS) {
+        r.skip(h);
+        continue;
+      }
+      r.expect(h, WIRE_LEN, 'BlobProtoVector.blobs');
+      const s = r.lengthDelimited('BlobProto');
+      ctx.what = `BlobProtoVector blob ${out.length}`;
+      checkWireTypesOutsideData(src, s);
+      out.push(parseBlob(src, s, ctx));
+    }
+    return out;
+  } catch (e) {
+    fail(src, ctx, e);
+  }
+}
