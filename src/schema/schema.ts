@@ -93,7 +93,9 @@ export function decodeMessage<K extends CaffeMessageName | string>(
   const type = caffeType(typeName);
   let decoded: protobuf.Message;
   try {
-    decoded = type.decode(bytes);
+    // Always the generic Reader: protobufjs's BufferReader (picked for Node Buffers) clamps a string
+    // that runs past the end instead of throwing, so a truncated file would decode "successfully".
+    decoded = type.decode(new protobuf.Reader(bytes));
   } catch (err) {
     const detail = err instanceof Error ? err.message : String(err);
     throw new InputFileError(source, `not a valid ${type.fullName.slice(1)} message (${detail})`);
