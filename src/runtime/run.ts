@@ -71,9 +71,15 @@ export function runModel(loaded: LoadedModel, input: HostArray, opts: RunOptions
     });
   });
   const result: Record<string, HostArray> = {};
+  // Backends may hand out their own storage and two fetched tensors may share it (Identity,
+  // Reshape): copy on repeats so every result owns its buffer (and can be transferred).
+  const seen = new Set<ArrayBufferLike>();
   outputs.forEach((t, i) => {
     const d = t.dataSync();
-    result[requested[i]] = { data: d instanceof Float32Array ? d : Float32Array.from(d), shape: t.shape.slice() };
+    let data = d instanceof Float32Array ? d : Float32Array.from(d);
+    if (seen.has(data.buffer) || data.byteLength !== data.buffer.byteLength) data = data.slice();
+    seen.add(data.buffer);
+    result[requested[i]] = { data, shape: t.shape.slice() };
     t.dispose();
   });
   return result;

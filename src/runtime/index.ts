@@ -1,0 +1,5 @@
+export * from './backend';
+export * from './load';
+export * from './run';
+export * from './npy';
+export * from './pool';

@@ -1,0 +1,146 @@
+/**
+ * A worker_threads pool for throughput over many inputs: each worker has its own backend
+ * instance and model copy (the wasm backend runs single-threaded in Node, so parallelism comes
+ * from workers). Results are identical to a direct runModel call.
+ */
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { Worker } from 'worker_threads';
+import { SenetError } from '../errors';
+import { BackendName } from './backend';
+import type { PoolReply, PoolRequest, PoolWorkerData } from './pool-worker';
+import { HostArray } from './run';
+
+export interface PoolOptions {
+  modelDir: string;
+  /** Number of workers; default: available parallelism. */
+  workers?: number;
+  /** Backend for every worker; default: the first available (see initBackend). */
+  backend?: BackendName;
+}
+
+export interface Pool {
+  /** Runs one NCHW input (see runModel); `outputs` as in RunOptions. */
+  run(input: HostArray, outputs?: string[]): Promise<Record<string, HostArray>>;
+  /** Terminates the workers; pending runs are rejected. */
+  close(): Promise<void>;
+  readonly size: number;
+  /** The backend each worker chose. */
+  readonly backends: readonly BackendName[];
+}
+
+interface Task {
+  id: number;
+  input: HostArray;
+  outputs?: string[];
+  resolve: (r: Record<string, HostArray>) => void;
+  reject: (e: Error) => void;
+}
+
+/**
+ * Compiled (dist/*.js): the worker is pool-worker.js. From sources (tests via ts-jest): a
+ * bootstrap that transpiles .ts files with the `typescript` dev dependency on require.
+ */
+function spawn(data: PoolWorkerData): Worker {
+  const js = path.join(__dirname, 'pool-worker.js');
+  if (fs.existsSync(js)) return new Worker(js, { workerData: data });
+  const ts = path.join(__dirname, 'pool-worker.ts');
+  const bootstrap = `
+    const fs = require('fs');
+    const ts = require(${JSON.stringify(require.resolve('typescript'))});
+    require.extensions['.ts'] = (module, filename) => {
+      const out = ts.transpileModule(fs.readFileSync(filename, 'utf8'), {
+        fileName: filename,
+        compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true },
+      });
+      module._compile(out.outputText, filename);
+    };
+    require(${JSON.stringify(ts)});`;
+  return new Worker(bootstrap, { eval: true, workerData: data });
+}
+
+export async function createPool(opts: PoolOptions): Promise<Pool> {
+  const n = opts.workers ?? Math.max(1, os.availableParallelism());
+  if (!Number.isInteger(n) || n < 1) throw new SenetError(`worker count must be a positive integer, got ${opts.workers}`);
+  const data: PoolWorkerData = { modelDir: path.resolve(opts.modelDir), backend: opts.backend };
+  const workers = Array.from({ length: n }, () => spawn(data));
+  const busy = new Map<Worker, Task>();
+  const idle: Worker[] = [];
+  const queue: Task[] = [];
+  let closed = false;
+  let nextId = 1;
+
+  const dispatch = (): void => {
+    while (idle.length > 0 && queue.length > 0) {
+      const w = idle.pop() as Worker;
+      const t = queue.shift() as Task;
+      busy.set(w, t);
+      const req: PoolRequest = { id: t.id, input: t.input, outputs: t.outputs };
+      w.postMessage(req);
+    }
+  };
+  const failAll = (e: Error): void => {
+    for (const t of [...busy.values(), ...queue]) t.reject(e);
+    busy.clear();
+    queue.length = 0;
+  };
+
+  const backends = await Promise.all(
+    workers.map(
+      (w) =>
+        new Promise<BackendName>((resolve, reject) => {
+          w.once('error', reject);
+          w.once('message', (m: PoolReply) => {
+            if (m.type === 'ready') resolve(m.backend);
+            else if (m.type === 'error') reject(m.userError ? new SenetError(m.message) : new Error(m.message));
+          });
+        }),
+    ),
+  ).catch(async (e: Error) => {
+    await Promise.all(workers.map((w) => w.terminate()));
+    throw e;
+  });
+
+  for (const w of workers) {
+    w.removeAllListeners('error');
+    w.on('message', (m: PoolReply) => {
+      const t = busy.get(w);
+      if (t === undefined || m.type === 'ready') return;
+      busy.delete(w);
+      if (m.type === 'result') t.resolve(m.result);
+      else t.reject(m.userError ? new SenetError(m.message) : new Error(m.message));
+      idle.push(w);
+      dispatch();
+    });
+    w.on('error', (e) => {
+      const t = busy.get(w);
+      busy.delete(w);
+      t?.reject(e);
+    });
+    w.on('exit', () => {
+      if (!closed) failAll(new SenetError('a pool worker exited unexpectedly'));
+    });
+    idle.push(w);
+  }
+
+  return {
+    size: n,
+    backends,
+    run(input, outputs) {
+      if (closed) return Promise.reject(new SenetError('the pool is closed'));
+      return new Promise((resolve, reject) => {
+        // Structured cloning copies a view's whole buffer: send only the view's bytes.
+        const data = input.data.byteLength === input.data.buffer.byteLength ? input.data : input.data.slice();
+        queue.push({ id: nextId++, input: { data, shape: input.shape }, outputs, resolve, reject });
+        dispatch();
+      });
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      failAll(new SenetError('the pool was closed'));
+      await Promise.all(workers.map((w) => w.terminate()));
+    },
+  };
+}
