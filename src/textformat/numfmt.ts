@@ -166,18 +166,23 @@ function compareDecimalWithDouble(s: string, d: number): number {
   return lhs < rhs ? -1 : lhs > rhs ? 1 : 0;
 }
 
+const FLT_MIN = 2 ** -126;
+
 /** C++ protobuf SimpleFtoa: how a float field is printed. `v` is rounded to float32 first. */
 export function simpleFtoa(v: number): string {
   const f = Math.fround(v);
   if (f === Infinity) return 'inf';
   if (f === -Infinity) return '-inf';
   if (Number.isNaN(f)) return 'nan';
+  // C++ checks the short form with strtof and errno: a subnormal result sets ERANGE, so
+  // subnormals always take the long form.
+  if (f !== 0 && Math.abs(f) < FLT_MIN) return formatG(f, 9);
   const short = formatG(f, 6);
   if (strtof(short) === f) return short;
   return formatG(f, 9);
 }
 
-/** C++ protobuf SimpleDtoa: how a double field is printed. */
+/** C++ protobuf SimpleDtoa: how a double field is printed (its check ignores errno, unlike SimpleFtoa). */
 export function simpleDtoa(v: number): string {
   if (v === Infinity) return 'inf';
   if (v === -Infinity) return '-inf';

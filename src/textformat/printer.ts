@@ -90,9 +90,17 @@ function formatScalar(fi: FieldInfo, v: unknown, owner: string): string {
         return String(v);
       }
       let b: bigint;
-      if (typeof v === 'number' && Number.isInteger(v)) b = BigInt(v);
-      else if (typeof v === 'bigint') b = v;
-      else throw bad('expected an integer');
+      if (typeof v === 'number' && Number.isInteger(v)) {
+        // 64-bit limits are not doubles: 2^64-1 parses to the number 2^64. Accept what the
+        // limits round to and print the limit itself.
+        if (v < Number(lo) || v > Number(hi)) throw bad(`out of range for ${fi.scalar}`);
+        b = BigInt(v);
+        if (b > hi) b = hi;
+      } else if (typeof v === 'bigint') {
+        b = v;
+      } else {
+        throw bad('expected an integer');
+      }
       if (b < lo || b > hi) throw bad(`out of range for ${fi.scalar}`);
       return b.toString();
     }
