@@ -117,6 +117,94 @@ describe.each<BackendName>(['cpu', 'wasm'])('hand-built graphs on %s', (backend)
     loaded.model.dispose();
   });
 
+  test('elementwise, activations, reductions, Transpose, Slice, StridedSlice, PadV2', async () => {
+    const g = new GraphBuilder();
+    const x = g.placeholder('x', [-1, 3, 4, 5]);
+    const alpha = randomArray([5], 5);
+    const k = g.constFloat('k', Float32Array.from([0.5, 2, -1, 3, 1.5]), [5]);
+    const pos = g.add(g.abs(x), g.scalar('one', 1), { name: 'pos' }); // >= 1, safe for log/sqrt/pow
+    const ops: [string, (v: number, c: number) => number][] = [
+      ['relu', (v) => Math.max(0, v)],
+      ['lrelu', (v) => (v > 0 ? v : 0.1 * v)],
+      ['prelu', (v, c) => (v > 0 ? v : alpha.data[c] * v)],
+      ['elu', (v) => (v > 0 ? v : Math.exp(v) - 1)],
+      ['sigmoid', (v) => 1 / (1 + Math.exp(-v))],
+      ['tanh', (v) => Math.tanh(v)],
+      ['exp', (v) => Math.exp(v)],
+      ['log', (v) => Math.log(Math.abs(v) + 1)],
+      ['sqrt', (v) => Math.sqrt(Math.abs(v) + 1)],
+      ['rsqrt', (v) => 1 / Math.sqrt(Math.abs(v) + 1)],
+      ['square', (v) => v * v],
+      ['pow', (v, c) => Math.pow(Math.abs(v) + 1, [0.5, 2, -1, 3, 1.5][c])],
+      ['add', (v, c) => v + [0.5, 2, -1, 3, 1.5][c]],
+      ['sub', (v, c) => v - [0.5, 2, -1, 3, 1.5][c]],
+      ['mul', (v, c) => v * [0.5, 2, -1, 3, 1.5][c]],
+      ['div', (v, c) => v / [0.5, 2, -1, 3, 1.5][c]],
+      ['maximum', (v, c) => Math.max(v, [0.5, 2, -1, 3, 1.5][c])],
+    ];
+    g.output(g.relu(x, { name: 'relu' }));
+    g.output(g.leakyRelu(x, 0.1, { name: 'lrelu' }));
+    g.output(g.prelu(x, alpha, { name: 'prelu' }));
+    g.output(g.elu(x, { name: 'elu' }));
+    g.output(g.sigmoid(x, { name: 'sigmoid' }));
+    g.output(g.tanh(x, { name: 'tanh' }));
+    g.output(g.exp(x, { name: 'exp' }));
+    g.output(g.log(pos, { name: 'log' }));
+    g.output(g.sqrt(pos, { name: 'sqrt' }));
+    g.output(g.rsqrt(pos, { name: 'rsqrt' }));
+    g.output(g.square(x, { name: 'square' }));
+    g.output(g.pow(pos, k, { name: 'pow' }));
+    g.output(g.add(x, k, { name: 'add' }));
+    g.output(g.sub(x, k, { name: 'sub' }));
+    g.output(g.mul(x, k, { name: 'mul' }));
+    g.output(g.realDiv(x, k, { name: 'div' }));
+    g.output(g.maximum(x, k, { name: 'maximum' }));
+    const mean = g.output(g.mean(x, [1, 2], true, { name: 'mean' }));
+    const mx = g.output(g.max(x, [3], false, { name: 'max' }));
+    const sm = g.output(g.sum(x, [-1], false, { name: 'sum' }));
+    const tr = g.output(g.transpose(x, [0, 3, 1, 2], { name: 'tr' }));
+    const sl = g.output(g.slice(x, [0, 1, 0, 2], [-1, 2, 4, 3], { name: 'slice' }));
+    const ss = g.output(g.stridedSlice(x, [0, 0, 1, 0], [0, 3, 4, 5], [1, 2, 2, 1], { name: 'ss', beginMask: 1, endMask: 1 }));
+    const pv = g.output(g.padV2(x, [[0, 0], [1, 0], [0, 2], [0, 0]], -7, { name: 'padv2' }));
+    expect([mean.shape, mx.shape, sm.shape, tr.shape, sl.shape, ss.shape, pv.shape]).toEqual([
+      [-1, 1, 1, 5], [-1, 3, 4], [-1, 3, 4], [-1, 5, 3, 4], [-1, 2, 4, 3], [-1, 2, 2, 5], [-1, 4, 6, 5],
+    ]);
+    const xin = randomArray([2, 3, 4, 5], 99);
+    const at = (n: number, h: number, w: number, c: number): number => xin.data[((n * 3 + h) * 4 + w) * 5 + c];
+    const names = [...ops.map((o) => o[0]), 'mean', 'max', 'sum', 'tr', 'slice', 'ss', 'padv2'];
+    const { loaded, result } = await buildAndRun(g, xin, names);
+    for (const [name, f] of ops) {
+      const ref = xin.data.map((v, i) => f(v, i % 5));
+      expect([name, maxAbsDiff(result[name].data, ref) < 1e-5]).toEqual([name, true]);
+    }
+    const refs: Record<string, number[]> = { mean: [], max: [], sum: [], tr: [], slice: [], ss: [], padv2: [] };
+    for (let n = 0; n < 2; n++) {
+      for (let c = 0; c < 5; c++) {
+        let s = 0;
+        for (let h = 0; h < 3; h++) for (let w = 0; w < 4; w++) s += at(n, h, w, c);
+        refs.mean.push(s / 12);
+      }
+      for (let h = 0; h < 3; h++) for (let w = 0; w < 4; w++) {
+        let m = -Infinity;
+        let s = 0;
+        for (let c = 0; c < 5; c++) {
+          m = Math.max(m, at(n, h, w, c));
+          s += at(n, h, w, c);
+        }
+        refs.max.push(m);
+        refs.sum.push(s);
+      }
+      for (let c = 0; c < 5; c++) for (let h = 0; h < 3; h++) for (let w = 0; w < 4; w++) refs.tr.push(at(n, h, w, c));
+      for (let h = 1; h < 3; h++) for (let w = 0; w < 4; w++) for (let c = 2; c < 5; c++) refs.slice.push(at(n, h, w, c));
+      for (let h = 0; h < 3; h += 2) for (let w = 1; w < 4; w += 2) for (let c = 0; c < 5; c++) refs.ss.push(at(n, h, w, c));
+      for (let h = -1; h < 3; h++) for (let w = 0; w < 6; w++) for (let c = 0; c < 5; c++) refs.padv2.push(h < 0 || w >= 4 ? -7 : at(n, h, w, c));
+    }
+    for (const [name, ref] of Object.entries(refs)) {
+      expect([name, maxAbsDiff(result[name].data, Float32Array.from(ref)) < 1e-5]).toEqual([name, true]);
+    }
+    loaded.model.dispose();
+  });
+
   test.each([
     { G: 2, C: 4, O: 6, k: 3, strides: [1, 1], pads: [1, 1, 1, 1], dil: [1, 1], H: 7 },
     { G: 32, C: 64, O: 64, k: 3, strides: [2, 2], pads: [1, 1, 1, 1], dil: [1, 1], H: 8 },
