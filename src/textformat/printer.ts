@@ -22,14 +22,20 @@ export function printText(msg: object, type: protobuf.Type): string {
 
 function printMessage(msg: Record<string, unknown>, type: protobuf.Type, indent: string, out: { s: string }): void {
   const info = typeInfo(type);
-  for (const key of Object.keys(msg)) {
-    if (!info.byName.has(key) && msg[key] !== undefined) {
-      throw new Error(`printText: ${info.name} has no field '${key}'`);
-    }
+  // Messages are sparse (a layer sets a handful of LayerParameter's ~60 fields): walk the keys
+  // present and sort them by field number rather than probing every field.
+  const present: FieldInfo[] = [];
+  let sorted = true;
+  for (const key in msg) {
+    if (msg[key] === undefined) continue;
+    const fi = info.byName.get(key);
+    if (fi === undefined) throw new Error(`printText: ${info.name} has no field '${key}'`);
+    if (present.length > 0 && present[present.length - 1].id > fi.id) sorted = false;
+    present.push(fi);
   }
-  for (const fi of info.ordered) {
+  if (!sorted) present.sort((a, b) => a.id - b.id);
+  for (const fi of present) {
     const v = msg[fi.name];
-    if (v === undefined) continue;
     if (fi.repeated) {
       if (!Array.isArray(v) && !ArrayBuffer.isView(v)) {
         throw new Error(`printText: repeated field ${info.name}.${fi.name} must be an array`);
@@ -55,53 +61,56 @@ function printField(fi: FieldInfo, v: unknown, indent: string, out: { s: string 
   out.s += indent + fi.name + ': ' + formatScalar(fi, v, owner) + '\n';
 }
 
+function badValue(fi: FieldInfo, v: unknown, owner: string, what: string): Error {
+  return new Error(`printText: ${owner}.${fi.name}: ${what}, got ${String(v)}`);
+}
+
 function formatScalar(fi: FieldInfo, v: unknown, owner: string): string {
-  const bad = (what: string): Error => new Error(`printText: ${owner}.${fi.name}: ${what}, got ${String(v)}`);
   if (fi.kind === 'enum') {
     if (typeof v === 'string') {
-      if (!Object.prototype.hasOwnProperty.call(fi.type.values, v)) throw bad('unknown enum value name');
+      if (!Object.prototype.hasOwnProperty.call(fi.type.values, v)) throw badValue(fi, v, owner, 'unknown enum value name');
       return v;
     }
     if (typeof v === 'number' && Number.isInteger(v)) return enumNameOf(fi.type, v) ?? String(v);
-    throw bad('expected an enum value name');
+    throw badValue(fi, v, owner, 'expected an enum value name');
   }
-  if (fi.kind !== 'scalar') throw bad('unexpected');
+  if (fi.kind !== 'scalar') throw badValue(fi, v, owner, 'unexpected');
   switch (fi.scalar) {
     case 'float':
-      if (typeof v !== 'number') throw bad('expected a number');
+      if (typeof v !== 'number') throw badValue(fi, v, owner, 'expected a number');
       return simpleFtoa(v);
     case 'double':
-      if (typeof v !== 'number') throw bad('expected a number');
+      if (typeof v !== 'number') throw badValue(fi, v, owner, 'expected a number');
       return simpleDtoa(v);
     case 'bool':
-      if (typeof v !== 'boolean') throw bad('expected a boolean');
+      if (typeof v !== 'boolean') throw badValue(fi, v, owner, 'expected a boolean');
       return v ? 'true' : 'false';
     case 'string':
-      if (typeof v !== 'string') throw bad('expected a string');
+      if (typeof v !== 'string') throw badValue(fi, v, owner, 'expected a string');
       // Most strings (layer and blob names) need no escaping: skip the UTF-8 round trip.
       return '"' + (NEEDS_ESCAPE.test(v) ? cEscape(utf8.encode(v)) : v) + '"';
     case 'bytes':
-      if (!(v instanceof Uint8Array)) throw bad('expected a Uint8Array');
+      if (!(v instanceof Uint8Array)) throw badValue(fi, v, owner, 'expected a Uint8Array');
       return '"' + cEscape(v) + '"';
     default: {
       const [lo, hi] = INT_RANGES[fi.scalar];
       if (typeof v === 'number' && Number.isSafeInteger(v)) {
-        if (v < lo || v > hi) throw bad(`out of range for ${fi.scalar}`);
+        if (v < lo || v > hi) throw badValue(fi, v, owner, `out of range for ${fi.scalar}`);
         return String(v);
       }
       let b: bigint;
       if (typeof v === 'number' && Number.isInteger(v)) {
         // 64-bit limits are not doubles: 2^64-1 parses to the number 2^64. Accept what the
         // limits round to and print the limit itself.
-        if (v < Number(lo) || v > Number(hi)) throw bad(`out of range for ${fi.scalar}`);
+        if (v < Number(lo) || v > Number(hi)) throw badValue(fi, v, owner, `out of range for ${fi.scalar}`);
         b = BigInt(v);
         if (b > hi) b = hi;
       } else if (typeof v === 'bigint') {
         b = v;
       } else {
-        throw bad('expected an integer');
+        throw badValue(fi, v, owner, 'expected an integer');
       }
-      if (b < lo || b > hi) throw bad(`out of range for ${fi.scalar}`);
+      if (b < lo || b > hi) throw badValue(fi, v, owner, `out of range for ${fi.scalar}`);
       return b.toString();
     }
   }
