@@ -1,0 +1,27 @@
+/**
+ * Axpy, the layer of the SENet release: top = a * X + Y with bottoms [a, X, Y], where a is
+ * N x C (optionally x 1 x 1) and scales each channel of X. The top has X's shape and may
+ * share Y's blob, but not a's or X's.
+ */
+import { type LayerHandler, bottomLabel, countOf, netError, noBlobs, noMacs, sameShape, shapeText } from './handler';
+
+export const axpy: LayerHandler = {
+  type: 'Axpy',
+  bottoms: { min: 3, max: 3 },
+  tops: { min: 1, max: 1 },
+  // Only the aliasing of Y is allowed; infer.ts checks this per bottom via inPlaceBottoms.
+  inPlaceOk: false,
+  inPlaceBottoms: [2],
+  outputShapes(layer, [a, x, y]) {
+    if (x.length < 2) throw netError(layer, `X ${bottomLabel(layer, 1)} needs at least N and C axes; got ${shapeText(x)}`);
+    if (a.length < 2 || a[0] !== x[0] || a[1] !== x[1] || countOf(a) !== a[0] * a[1]) {
+      throw netError(layer, `a ${bottomLabel(layer, 0)} ${shapeText(a)} must be N x C (x 1 x 1) for X ${bottomLabel(layer, 1)} ${shapeText(x)}`);
+    }
+    if (!sameShape(x, y)) {
+      throw netError(layer, `X ${bottomLabel(layer, 1)} ${shapeText(x)} and Y ${bottomLabel(layer, 2)} ${shapeText(y)} differ`);
+    }
+    return [x.slice()];
+  },
+  blobShapes: noBlobs,
+  macs: noMacs,
+};

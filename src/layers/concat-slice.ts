@@ -1,0 +1,87 @@
+/** Concat, Slice and Split: joining, cutting and copying blobs along one axis. */
+import type { LayerParameter } from '../schema';
+import { type LayerHandler, type Shape, ANY_FROM_1, bottomLabel, canonicalAxis, netError, noBlobs, noMacs, shapeText } from './handler';
+
+/** `axis`, or the legacy non-negative `concat_dim`/`slice_dim`; never both. */
+function legacyAxis(layer: LayerParameter, axis: number | undefined, legacy: number | undefined, legacyName: string, input: Shape): number {
+  if (axis !== undefined && legacy !== undefined) throw netError(layer, `either axis or ${legacyName} may be given, not both`);
+  if (legacy !== undefined) {
+    if (legacy >= input.length) throw netError(layer, `${legacyName} ${legacy} is out of range for a blob with ${input.length} axes`);
+    return legacy;
+  }
+  return canonicalAxis(layer, axis ?? 1, input.length);
+}
+
+export const concat: LayerHandler = {
+  type: 'Concat',
+  paramField: 'concat_param',
+  bottoms: ANY_FROM_1,
+  tops: { min: 1, max: 1 },
+  inPlaceOk: false,
+  outputShapes(layer, inputShapes) {
+    const p = layer.concat_param ?? {};
+    const first = inputShapes[0];
+    const axis = legacyAxis(layer, p.axis, p.concat_dim, 'concat_dim', first);
+    const out = first.slice();
+    for (let i = 1; i < inputShapes.length; i++) {
+      const s = inputShapes[i];
+      const ok = s.length === first.length && s.every((d, j) => j === axis || d === first[j]);
+      if (!ok) {
+        throw netError(
+          layer,
+          `bottoms must match on every axis but ${axis}: ${bottomLabel(layer, 0)} ${shapeText(first)} vs ${bottomLabel(layer, i)} ${shapeText(s)}`,
+        );
+      }
+      out[axis] += s[axis];
+    }
+    return [out];
+  },
+  blobShapes: noBlobs,
+  macs: noMacs,
+};
+
+export const slice: LayerHandler = {
+  type: 'Slice',
+  paramField: 'slice_param',
+  bottoms: { min: 1, max: 1 },
+  tops: ANY_FROM_1,
+  inPlaceOk: false,
+  outputShapes(layer, [input]) {
+    const p = layer.slice_param ?? {};
+    const axis = legacyAxis(layer, p.axis, p.slice_dim, 'slice_dim', input);
+    const tops = layer.top?.length ?? 1;
+    const dim = input[axis];
+    const points = p.slice_point ?? [];
+    let sizes: number[];
+    if (points.length > 0) {
+      if (points.length !== tops - 1) {
+        throw netError(layer, `${points.length} slice_point values need ${points.length + 1} tops, not ${tops}`);
+      }
+      const bounds = [0, ...points, dim];
+      sizes = bounds.slice(1).map((b, i) => b - bounds[i]);
+      if (sizes.some((s) => s <= 0)) {
+        throw netError(layer, `slice_point values [${points.join(', ')}] must increase strictly and lie inside (0, ${dim})`);
+      }
+    } else {
+      if (dim % tops !== 0) throw netError(layer, `axis ${axis} of size ${dim} cannot be split evenly into ${tops} tops`);
+      sizes = new Array<number>(tops).fill(dim / tops);
+    }
+    return sizes.map((s) => {
+      const out = input.slice();
+      out[axis] = s;
+      return out;
+    });
+  },
+  blobShapes: noBlobs,
+  macs: noMacs,
+};
+
+export const split: LayerHandler = {
+  type: 'Split',
+  bottoms: { min: 1, max: 1 },
+  tops: ANY_FROM_1,
+  inPlaceOk: false,
+  outputShapes: (layer, [input]) => (layer.top ?? []).map(() => input.slice()),
+  blobShapes: noBlobs,
+  macs: noMacs,
+};

@@ -1,0 +1,136 @@
+/** Convolution and Deconvolution: Caffe's BaseConvolutionLayer geometry. */
+import type { ConvolutionParameter, LayerParameter } from '../schema';
+import { type LayerHandler, type Shape, ANY_FROM_1, canonicalAxis, countOf, netError, noMacs, requireSameShapes } from './handler';
+
+/** Resolved geometry of a (de)convolution, one entry per spatial axis. */
+export interface ConvGeometry {
+  channelAxis: number;
+  numOutput: number;
+  group: number;
+  biasTerm: boolean;
+  kernel: number[];
+  stride: number[];
+  pad: number[];
+  dilation: number[];
+}
+
+function param(layer: LayerParameter): ConvolutionParameter {
+  return layer.convolution_param ?? {};
+}
+
+/**
+ * One value per spatial axis from a repeated field (empty -> default, one -> all axes) or the
+ * 2-D-only `_h`/`_w` pair, as Caffe's LayerSetUp reads them.
+ */
+function perAxis(
+  layer: LayerParameter,
+  name: string,
+  repeated: number[] | undefined,
+  h: number | undefined,
+  w: number | undefined,
+  n: number,
+  dflt: number | undefined,
+): number[] {
+  if (h !== undefined || w !== undefined) {
+    if (n !== 2) throw netError(layer, `${name}_h/${name}_w can only be used for 2D convolution`);
+    if ((repeated?.length ?? 0) > 0) throw netError(layer, `either ${name} or ${name}_h/${name}_w may be given, not both`);
+    if (h === undefined || w === undefined) {
+      // Caffe lets pad_h/pad_w default to 0 individually; kernel and stride need both.
+      if (dflt === undefined || name !== 'pad') throw netError(layer, `both ${name}_h and ${name}_w are required`);
+    }
+    return [h ?? dflt ?? 0, w ?? dflt ?? 0];
+  }
+  const r = repeated ?? [];
+  if (r.length === 0) {
+    if (dflt === undefined) throw netError(layer, `${name} is required`);
+    return new Array<number>(n).fill(dflt);
+  }
+  if (r.length !== 1 && r.length !== n) {
+    throw netError(layer, `${name} must be specified once, or once per spatial dimension (${name} specified ${r.length} times; ${n} spatial dims)`);
+  }
+  return r.length === 1 ? new Array<number>(n).fill(r[0]) : r.slice();
+}
+
+export function convGeometry(layer: LayerParameter, input: Shape): ConvGeometry {
+  const p = param(layer);
+  const channelAxis = canonicalAxis(layer, p.axis ?? 1, input.length);
+  const n = input.length - channelAxis - 1;
+  if (n < 1) throw netError(layer, `needs at least one spatial axis after the channel axis (input has ${input.length} axes)`);
+  const kernel = perAxis(layer, 'kernel', p.kernel_size, p.kernel_h, p.kernel_w, n, undefined);
+  const stride = perAxis(layer, 'stride', p.stride, p.stride_h, p.stride_w, n, 1);
+  const pad = perAxis(layer, 'pad', p.pad, p.pad_h, p.pad_w, n, 0);
+  const dilation = perAxis(layer, 'dilation', p.dilation, undefined, undefined, n, 1);
+  if (kernel.some((k) => k <= 0)) throw netError(layer, 'kernel dimensions must be nonzero');
+  if (stride.some((s) => s <= 0)) throw netError(layer, 'stride dimensions must be nonzero');
+  if (dilation.some((d) => d <= 0)) throw netError(layer, 'dilation must be nonzero');
+  const numOutput = p.num_output ?? 0;
+  if (numOutput <= 0) throw netError(layer, 'num_output must be set and positive');
+  const group = p.group ?? 1;
+  if (group <= 0) throw netError(layer, 'group must be positive');
+  const channels = input[channelAxis];
+  if (channels % group !== 0) throw netError(layer, `input channels ${channels} are not a multiple of group ${group}`);
+  if (numOutput % group !== 0) throw netError(layer, `num_output ${numOutput} is not a multiple of group ${group}`);
+  return { channelAxis, numOutput, group, biasTerm: p.bias_term ?? true, kernel, stride, pad, dilation };
+}
+
+function convOutputShape(layer: LayerParameter, input: Shape, deconv: boolean): Shape {
+  const g = convGeometry(layer, input);
+  const spatial = g.kernel.map((k, i) => {
+    const extent = g.dilation[i] * (k - 1) + 1;
+    const x = input[g.channelAxis + 1 + i];
+    const out = deconv ? g.stride[i] * (x - 1) + extent - 2 * g.pad[i] : Math.floor((x + 2 * g.pad[i] - extent) / g.stride[i]) + 1;
+    if (out <= 0) {
+      throw netError(layer, `output size ${out} along spatial axis ${i} is not positive (input ${x}, kernel extent ${extent}, pad ${g.pad[i]}, stride ${g.stride[i]})`);
+    }
+    return out;
+  });
+  return [...input.slice(0, g.channelAxis), g.numOutput, ...spatial];
+}
+
+function convBlobs(layer: LayerParameter, inputShapes: Shape[], deconv: boolean): Shape[] {
+  const input = inputShapes[0];
+  const g = convGeometry(layer, input);
+  const channels = input[g.channelAxis];
+  // Caffe stores weights as [out, in/group, k...] for Convolution and [in, out/group, k...] for Deconvolution.
+  const weights = deconv ? [channels, g.numOutput / g.group, ...g.kernel] : [g.numOutput, channels / g.group, ...g.kernel];
+  return g.biasTerm ? [weights, [g.numOutput]] : [weights];
+}
+
+function outputs(deconv: boolean) {
+  return (layer: LayerParameter, inputShapes: Shape[]): Shape[] => {
+    // Every bottom is convolved with the same filters, so they must agree in shape.
+    const input = requireSameShapes(layer, inputShapes);
+    const out = convOutputShape(layer, input, deconv);
+    return inputShapes.map(() => out.slice());
+  };
+}
+
+export const convolution: LayerHandler = {
+  type: 'Convolution',
+  paramField: 'convolution_param',
+  bottoms: ANY_FROM_1,
+  tops: ANY_FROM_1,
+  inPlaceOk: false,
+  outputShapes: outputs(false),
+  blobShapes: (layer, inputShapes) => convBlobs(layer, inputShapes, false),
+  macs(layer, inputShapes, outputShapes) {
+    const input = inputShapes[0];
+    const g = convGeometry(layer, input);
+    const out = outputShapes[0];
+    // Per image: every output element takes (in_c/group) * prod(kernel) multiply-adds.
+    const perImage = countOf(out, g.channelAxis) * (input[g.channelAxis] / g.group) * countOf(g.kernel);
+    return perImage * inputShapes.length;
+  },
+};
+
+/** Deconvolution: shapes and blobs; its MACs are not counted (only Convolution and InnerProduct are). */
+export const deconvolution: LayerHandler = {
+  type: 'Deconvolution',
+  paramField: 'convolution_param',
+  bottoms: ANY_FROM_1,
+  tops: ANY_FROM_1,
+  inPlaceOk: false,
+  outputShapes: outputs(true),
+  blobShapes: (layer, inputShapes) => convBlobs(layer, inputShapes, true),
+  macs: noMacs,
+};

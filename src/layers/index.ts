@@ -1,0 +1,14 @@
+/**
+ * Layer handlers: one module per Caffe layer type (or family of trivially similar types) with
+ * its shape rule, stored blob shapes and cost, and shape inference over a whole net.
+ */
+export { layerHandlers, handlerFor } from './registry';
+export type { Arity, ConvertFn, LayerHandler, Shape } from './handler';
+export { countOf } from './handler';
+export { UNKNOWN } from './data';
+export { convGeometry } from './conv';
+export type { ConvGeometry } from './conv';
+export { poolGeometry, pooledSize } from './pooling';
+export type { PoolGeometry } from './pooling';
+export { inferShapes, stateMeetsRule, layerIncluded } from './infer';
+export type { InferOptions, LayerShapes, NetShapes } from './infer';

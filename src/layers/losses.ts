@@ -1,0 +1,83 @@
+/** Output-side layers: SoftmaxWithLoss, Accuracy, ArgMax, Silence. */
+import { type LayerHandler, ONE, NONE, ANY_FROM_1, bottomLabel, canonicalAxis, countOf, netError, noBlobs, noMacs, shapeText } from './handler';
+
+export const softmaxWithLoss: LayerHandler = {
+  type: 'SoftmaxWithLoss',
+  paramField: 'softmax_param',
+  bottoms: { min: 2, max: 3 },
+  tops: { min: 1, max: 2 },
+  inPlaceOk: false,
+  outputShapes(layer, [scores, labels]) {
+    const axis = canonicalAxis(layer, layer.softmax_param?.axis ?? 1, scores.length);
+    // One label per position outside the softmax axis.
+    const outer = countOf(scores, 0, axis) * countOf(scores, axis + 1);
+    if (countOf(labels) !== outer) {
+      throw netError(layer, `labels ${bottomLabel(layer, 1)} ${shapeText(labels)} must have ${outer} entries for scores ${shapeText(scores)}`);
+    }
+    // top[0] is the scalar loss; an optional top[1] receives the probabilities.
+    return (layer.top?.length ?? 1) === 2 ? [[], scores.slice()] : [[]];
+  },
+  blobShapes: noBlobs,
+  macs: noMacs,
+};
+
+export const accuracy: LayerHandler = {
+  type: 'Accuracy',
+  paramField: 'accuracy_param',
+  bottoms: { min: 2, max: 2 },
+  tops: { min: 1, max: 2 },
+  inPlaceOk: false,
+  outputShapes(layer, [scores, labels]) {
+    const p = layer.accuracy_param ?? {};
+    const axis = canonicalAxis(layer, p.axis ?? 1, scores.length);
+    const topK = p.top_k ?? 1;
+    if (topK > countOf(scores) / countOf(labels)) throw netError(layer, `top_k ${topK} must not exceed the number of classes`);
+    const outer = countOf(scores, 0, axis) * countOf(scores, axis + 1);
+    if (countOf(labels) !== outer) {
+      throw netError(layer, `labels ${bottomLabel(layer, 1)} ${shapeText(labels)} must have ${outer} entries for scores ${shapeText(scores)}`);
+    }
+    // top[1], if present, holds the per-class accuracy.
+    return (layer.top?.length ?? 1) === 2 ? [[], [scores[axis]]] : [[]];
+  },
+  blobShapes: noBlobs,
+  macs: noMacs,
+};
+
+export const argMax: LayerHandler = {
+  type: 'ArgMax',
+  paramField: 'argmax_param',
+  bottoms: ONE,
+  tops: ONE,
+  inPlaceOk: false,
+  outputShapes(layer, [input]) {
+    const p = layer.argmax_param ?? {};
+    const topK = p.top_k ?? 1;
+    if (topK < 1) throw netError(layer, 'top_k must be at least 1');
+    if (p.axis !== undefined) {
+      const axis = canonicalAxis(layer, p.axis, input.length);
+      if (input[axis] < topK) throw netError(layer, `top_k ${topK} exceeds axis ${axis} of size ${input[axis]}`);
+      const out = input.slice();
+      out[axis] = topK;
+      return [out];
+    }
+    if (countOf(input, 1) < topK) throw netError(layer, `top_k ${topK} exceeds the ${countOf(input, 1)} values per item`);
+    // Without an axis: N x (1 or 2 with out_max_val) x top_k, padded with 1s to the input's rank.
+    const out = new Array<number>(Math.max(3, input.length)).fill(1);
+    out[0] = input[0];
+    out[2] = topK;
+    if (p.out_max_val) out[1] = 2;
+    return [out];
+  },
+  blobShapes: noBlobs,
+  macs: noMacs,
+};
+
+export const silence: LayerHandler = {
+  type: 'Silence',
+  bottoms: ANY_FROM_1,
+  tops: NONE,
+  inPlaceOk: false,
+  outputShapes: () => [],
+  blobShapes: noBlobs,
+  macs: noMacs,
+};

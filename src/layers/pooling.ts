@@ -1,0 +1,98 @@
+/** Pooling: Caffe's PoolingLayer geometry, including its ceil rounding and the pad clip. */
+import type { LayerParameter, PoolingParameter } from '../schema';
+import { type LayerHandler, type Shape, netError, noBlobs, noMacs } from './handler';
+
+export interface PoolGeometry {
+  kernel: [number, number];
+  stride: [number, number];
+  pad: [number, number];
+  global: boolean;
+  roundMode: 'CEIL' | 'FLOOR';
+}
+
+function pair(
+  layer: LayerParameter,
+  name: string,
+  single: number | undefined,
+  h: number | undefined,
+  w: number | undefined,
+  dflt: number | undefined,
+): [number, number] {
+  if (h !== undefined || w !== undefined) {
+    if (single !== undefined) throw netError(layer, `either ${name} or ${name}_h/${name}_w may be given, not both`);
+    if (h === undefined || w === undefined) throw netError(layer, `both ${name}_h and ${name}_w are required`);
+    return [h ?? 0, w ?? 0];
+  }
+  const v = single ?? dflt;
+  if (v === undefined) throw netError(layer, `${name}_size or ${name}_h and ${name}_w are required`);
+  return [v, v];
+}
+
+export function poolGeometry(layer: LayerParameter, input: Shape): PoolGeometry {
+  const p: PoolingParameter = layer.pooling_param ?? {};
+  if (input.length !== 4) throw netError(layer, `input must have 4 axes (num, channels, height, width); got ${input.length}`);
+  const global = p.global_pooling ?? false;
+  let kernel: [number, number];
+  if (global) {
+    if (p.kernel_size !== undefined || p.kernel_h !== undefined || p.kernel_w !== undefined) {
+      throw netError(layer, 'with global_pooling the kernel size may not be given');
+    }
+    kernel = [input[2], input[3]];
+  } else {
+    if (p.kernel_size !== undefined && (p.kernel_h !== undefined || p.kernel_w !== undefined)) {
+      throw netError(layer, 'either kernel_size or kernel_h/kernel_w may be given, not both');
+    }
+    if (p.kernel_size === undefined && (p.kernel_h === undefined || p.kernel_w === undefined)) {
+      throw netError(layer, p.kernel_h === undefined && p.kernel_w === undefined ? 'kernel_size is required' : 'both kernel_h and kernel_w are required');
+    }
+    kernel = p.kernel_size !== undefined ? [p.kernel_size, p.kernel_size] : [p.kernel_h ?? 0, p.kernel_w ?? 0];
+  }
+  if (kernel[0] <= 0 || kernel[1] <= 0) throw netError(layer, 'kernel dimensions must be greater than zero');
+  // Unlike Convolution, Pooling wants both of pad_h/pad_w (and stride_h/stride_w) or neither.
+  const pad = pair(layer, 'pad', p.pad, p.pad_h, p.pad_w, 0);
+  const stride = pair(layer, 'stride', p.stride, p.stride_h, p.stride_w, 1);
+  if (stride[0] <= 0 || stride[1] <= 0) throw netError(layer, 'stride must be greater than zero');
+  if (global && (pad[0] !== 0 || pad[1] !== 0 || stride[0] !== 1 || stride[1] !== 1)) {
+    throw netError(layer, 'with global_pooling only pad = 0 and stride = 1 are allowed');
+  }
+  if (pad[0] !== 0 || pad[1] !== 0) {
+    const pool = p.pool ?? 'MAX';
+    if (pool !== 'MAX' && pool !== 'AVE') throw netError(layer, `padding is implemented only for MAX and AVE pooling, not ${pool}`);
+    if (pad[0] >= kernel[0] || pad[1] >= kernel[1]) throw netError(layer, 'pad must be smaller than the kernel');
+  }
+  return { kernel, stride, pad, global, roundMode: p.round_mode ?? 'CEIL' };
+}
+
+/** One spatial output size, as Caffe's PoolingLayer::Reshape. */
+export function pooledSize(input: number, kernel: number, stride: number, pad: number, roundMode: 'CEIL' | 'FLOOR'): number {
+  const span = input + 2 * pad - kernel;
+  let out = (roundMode === 'CEIL' ? Math.ceil(span / stride) : Math.floor(span / stride)) + 1;
+  // With padding, the last window must start inside the image or the left padding, never in
+  // the right padding only.
+  if (pad > 0 && (out - 1) * stride >= input + pad) out -= 1;
+  return out;
+}
+
+export const pooling: LayerHandler = {
+  type: 'Pooling',
+  paramField: 'pooling_param',
+  bottoms: { min: 1, max: 1 },
+  // MAX pooling may have a second top holding the argmax mask.
+  tops: { min: 1, max: 2 },
+  inPlaceOk: false,
+  outputShapes(layer, inputShapes) {
+    const input = inputShapes[0];
+    const g = poolGeometry(layer, input);
+    const h = pooledSize(input[2], g.kernel[0], g.stride[0], g.pad[0], g.roundMode);
+    const w = pooledSize(input[3], g.kernel[1], g.stride[1], g.pad[1], g.roundMode);
+    if (h <= 0 || w <= 0) throw netError(layer, `output size ${h}x${w} is not positive (input ${input[2]}x${input[3]})`);
+    const out = [input[0], input[1], h, w];
+    const tops = layer.top?.length ?? 1;
+    if (tops === 2 && (layer.pooling_param?.pool ?? 'MAX') !== 'MAX') {
+      throw netError(layer, 'only MAX pooling can have a second (mask) top');
+    }
+    return tops === 2 ? [out, out.slice()] : [out];
+  },
+  blobShapes: noBlobs,
+  macs: noMacs,
+};

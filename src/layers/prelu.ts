@@ -1,0 +1,19 @@
+/** PReLU: ReLU with a learned negative slope per channel (axis 1) or one for all. */
+import { type LayerHandler, ONE, netError, noMacs } from './handler';
+
+export const prelu: LayerHandler = {
+  type: 'PReLU',
+  paramField: 'prelu_param',
+  bottoms: ONE,
+  tops: ONE,
+  inPlaceOk: true,
+  outputShapes(layer, [input]) {
+    if (input.length < 2) throw netError(layer, `input must have at least 2 axes; got ${input.length}`);
+    return [input.slice()];
+  },
+  blobShapes(layer, [input]) {
+    if (input.length < 2) throw netError(layer, `input must have at least 2 axes; got ${input.length}`);
+    return [layer.prelu_param?.channel_shared ? [1] : [input[1]]];
+  },
+  macs: noMacs,
+};

@@ -1,0 +1,69 @@
+/** Reshape and Flatten: new shapes for the same data. */
+import { type LayerHandler, type Shape, ONE, canonicalAxis, countOf, netError, noBlobs, noMacs, shapeText } from './handler';
+
+export const reshape: LayerHandler = {
+  type: 'Reshape',
+  paramField: 'reshape_param',
+  bottoms: ONE,
+  tops: ONE,
+  inPlaceOk: false,
+  outputShapes(layer, [input]) {
+    const p = layer.reshape_param ?? {};
+    const dims = p.shape?.dim ?? [];
+    const axis = p.axis ?? 0;
+    // axis counts positions between axes here, so -1 means "after the last axis".
+    const start = axis >= 0 ? axis : input.length + axis + 1;
+    if (start < 0 || start > input.length) throw netError(layer, `axis ${axis} is out of range for a blob with ${input.length} axes`);
+    const numAxes = p.num_axes ?? -1;
+    if (numAxes < -1) throw netError(layer, `num_axes must be -1 or non-negative, not ${numAxes}`);
+    const end = numAxes === -1 ? input.length : start + numAxes;
+    if (end > input.length) throw netError(layer, `axis ${start} + num_axes ${numAxes} exceeds the ${input.length} axes of the bottom`);
+    const middle: number[] = [];
+    let inferred = -1;
+    dims.forEach((d, i) => {
+      if (d === 0) {
+        // 0 copies the bottom's dimension at the same position.
+        if (start + i >= input.length) throw netError(layer, `dim ${i} is 0 (copy) but the bottom has no axis ${start + i}`);
+        middle.push(input[start + i]);
+      } else if (d === -1) {
+        if (inferred >= 0) throw netError(layer, 'at most one dim may be -1 (inferred)');
+        inferred = i;
+        middle.push(1);
+      } else if (d < -1) {
+        throw netError(layer, `dim ${i} is ${d}; dims must be positive, 0 (copy) or -1 (infer)`);
+      } else {
+        middle.push(d);
+      }
+    });
+    const out = [...input.slice(0, start), ...middle, ...input.slice(end)];
+    const total = countOf(input);
+    if (inferred >= 0) {
+      const known = countOf(out);
+      if (total % known !== 0) throw netError(layer, `cannot infer dim ${inferred}: ${total} elements are not divisible by ${known}`);
+      out[start + inferred] = total / known;
+    }
+    if (countOf(out) !== total) {
+      throw netError(layer, `reshape of ${shapeText(input)} (${total} elements) to ${shapeText(out)} (${countOf(out)}) changes the element count`);
+    }
+    return [out];
+  },
+  blobShapes: noBlobs,
+  macs: noMacs,
+};
+
+export const flatten: LayerHandler = {
+  type: 'Flatten',
+  paramField: 'flatten_param',
+  bottoms: ONE,
+  tops: ONE,
+  inPlaceOk: false,
+  outputShapes(layer, [input]): Shape[] {
+    const p = layer.flatten_param ?? {};
+    const start = canonicalAxis(layer, p.axis ?? 1, input.length);
+    const end = canonicalAxis(layer, p.end_axis ?? -1, input.length, 'end_axis');
+    if (end < start) throw netError(layer, `end_axis ${end} comes before axis ${start}`);
+    return [[...input.slice(0, start), countOf(input, start, end + 1), ...input.slice(end + 1)]];
+  },
+  blobShapes: noBlobs,
+  macs: noMacs,
+};

@@ -1,0 +1,79 @@
+/**
+ * Scale and Bias: multiply (add) a blob broadcast over bottom[0], either learned (one bottom)
+ * or given as bottom[1]. The operand covers bottom[0]'s axes [axis, axis + num_axes).
+ */
+import type { LayerParameter } from '../schema';
+import { type LayerHandler, type Shape, bottomLabel, canonicalAxis, netError, noMacs, shapeText } from './handler';
+
+interface BroadcastParam {
+  axis?: number;
+  num_axes?: number;
+}
+
+/** Shape of the learned operand for the one-bottom form. */
+function learnedOperandShape(layer: LayerParameter, p: BroadcastParam, input: Shape): Shape {
+  const axis = canonicalAxis(layer, p.axis ?? 1, input.length);
+  const numAxes = p.num_axes ?? 1;
+  if (numAxes < -1) throw netError(layer, `num_axes must be -1 or non-negative, not ${numAxes}`);
+  if (numAxes >= 0 && axis + numAxes > input.length) {
+    throw netError(layer, `axis ${axis} + num_axes ${numAxes} exceeds the ${input.length} axes of ${bottomLabel(layer, 0)}`);
+  }
+  return input.slice(axis, numAxes === -1 ? input.length : axis + numAxes);
+}
+
+/** Checks that the operand fits bottom[0] at `axis` (a scalar operand fits anywhere). */
+function checkOperand(layer: LayerParameter, p: BroadcastParam, input: Shape, operand: Shape): void {
+  const axis = operand.length === 0 ? 0 : canonicalAxis(layer, p.axis ?? 1, input.length);
+  const fits = axis + operand.length <= input.length && operand.every((d, i) => input[axis + i] === d);
+  if (!fits) {
+    throw netError(
+      layer,
+      `operand ${shapeText(operand)}${layer.bottom?.[1] !== undefined ? ` (${bottomLabel(layer, 1)})` : ''} does not match ${bottomLabel(layer, 0)} ${shapeText(input)} at axis ${axis}`,
+    );
+  }
+}
+
+function operandShape(layer: LayerParameter, p: BroadcastParam, inputShapes: Shape[]): Shape {
+  const operand = inputShapes.length > 1 ? inputShapes[1] : learnedOperandShape(layer, p, inputShapes[0]);
+  checkOperand(layer, p, inputShapes[0], operand);
+  return operand;
+}
+
+export const scale: LayerHandler = {
+  type: 'Scale',
+  paramField: 'scale_param',
+  bottoms: { min: 1, max: 2 },
+  tops: { min: 1, max: 1 },
+  inPlaceOk: true,
+  outputShapes(layer, inputShapes) {
+    operandShape(layer, layer.scale_param ?? {}, inputShapes);
+    return [inputShapes[0].slice()];
+  },
+  blobShapes(layer, inputShapes) {
+    const p = layer.scale_param ?? {};
+    const operand = operandShape(layer, p, inputShapes);
+    const blobs: Shape[] = [];
+    // With two bottoms the scale comes from bottom[1]; only the optional bias is learned.
+    if (inputShapes.length === 1) blobs.push(operand.slice());
+    if (p.bias_term ?? false) blobs.push(operand.slice());
+    return blobs;
+  },
+  macs: noMacs,
+};
+
+export const bias: LayerHandler = {
+  type: 'Bias',
+  paramField: 'bias_param',
+  bottoms: { min: 1, max: 2 },
+  tops: { min: 1, max: 1 },
+  inPlaceOk: true,
+  outputShapes(layer, inputShapes) {
+    operandShape(layer, layer.bias_param ?? {}, inputShapes);
+    return [inputShapes[0].slice()];
+  },
+  blobShapes(layer, inputShapes) {
+    const operand = operandShape(layer, layer.bias_param ?? {}, inputShapes);
+    return inputShapes.length === 1 ? [operand] : [];
+  },
+  macs: noMacs,
+};
