@@ -184,15 +184,11 @@ class Parser {
 
   private parseFieldValue(fi: FieldInfo, out: TextMessage): void {
     const lex = this.lex;
-    let colon: Token | undefined;
-    if (fi.kind === 'message') {
-      colon = lex.trySymbol(':');
-    } else {
-      colon = lex.trySymbol(':');
-      if (!colon) {
-        const t = lex.peek();
-        throw lex.error(t, `expected ':' after field '${fi.name}', got ${describe(t)}`);
-      }
+    // The ':' is optional before a message value and required before a scalar.
+    const colon = lex.trySymbol(':');
+    if (!colon && fi.kind !== 'message') {
+      const t = lex.peek();
+      throw lex.error(t, `expected ':' after field '${fi.name}', got ${describe(t)}`);
     }
     if (colon) {
       const lb = lex.trySymbol('[');
