@@ -43,15 +43,70 @@ const BLOB_DOUBLE_DATA = 8;
 const SHAPE_DIM = 1;
 const BLOBVEC_BLOBS = 1;
 
-/** A buffer to parse, its name for messages, and whether we may rewrite it (our own file copy). */
+/**
+ * A buffer to parse, its name for messages, whether we may rewrite it (our own file copy), and for
+ * files the loader that fills it as the walk proceeds.
+ */
 interface Source {
   buf: Uint8Array;
   name: string;
   owned: boolean;
+  lazy?: FileLoader;
 }
 
-/** Reads a whole file into one freshly allocated buffer (offset 0, so aligned). */
-function readWholeFile(file: string): Buffer {
+// Read-ahead for the small parts between payloads; little of a payload is ever read twice.
+const READ_AHEAD = 16384;
+
+/**
+ * Fills one preallocated, file-sized buffer from a file on demand, in file order. Payloads are read
+ * by `readPayloadAt` straight to their final (aligned) address, so every page of the buffer is
+ * written about once: on VMs where first writes to fresh memory are costly, a second pass over the
+ * data (an in-place realignment) would cost as much as the read itself.
+ */
+class FileLoader {
+  loaded = 0;
+
+  constructor(
+    private readonly fd: number,
+    readonly buf: Buffer,
+    private readonly name: string,
+  ) {}
+
+  load(end: number): void {
+    const target = Math.min(this.buf.length, Math.max(end, this.loaded + READ_AHEAD));
+    if (target <= this.loaded) return;
+    this.readRange(this.loaded, target, this.loaded);
+    this.loaded = target;
+  }
+
+  /** Reads file bytes [start, end) to buf[dst...]; afterwards everything up to `end` counts as loaded. */
+  readPayloadAt(start: number, end: number, dst: number): void {
+    this.readRange(start, end, dst);
+    this.loaded = Math.max(this.loaded, end);
+  }
+
+  private readRange(start: number, end: number, dst: number): void {
+    let off = 0;
+    const len = end - start;
+    try {
+      while (off < len) {
+        const n = fs.readSync(this.fd, this.buf, dst + off, Math.min(len - off, 0x40000000), start + off);
+        if (n === 0) break;
+        off += n;
+      }
+    } catch (e) {
+      throw new InputFileError(this.name, `cannot read: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
+    }
+    if (off < len) throw new InputFileError(this.name, `file shrank while reading (ends before byte ${end})`);
+  }
+}
+
+/** Opens a file for lazy reading into one buffer (byte offset 0, so aligned); or wraps a buffer. */
+function openSource(fileOrBuffer: string | Uint8Array): Source & { close(): void } {
+  if (typeof fileOrBuffer !== 'string') {
+    return { buf: fileOrBuffer, name: '<buffer>', owned: false, close: () => undefined };
+  }
+  const file = fileOrBuffer;
   let fd: number;
   try {
     fd = fs.openSync(file, 'r');
@@ -61,30 +116,14 @@ function readWholeFile(file: string): Buffer {
   try {
     const st = fs.fstatSync(fd);
     if (st.isDirectory()) throw new InputFileError(file, 'is a directory, expected a binary protobuf file');
-    const size = st.size;
     // allocUnsafeSlow: never from the shared pool, so byteOffset is 0 and the memory is ours.
-    const buf = Buffer.allocUnsafeSlow(size);
-    let off = 0;
-    while (off < size) {
-      const n = fs.readSync(fd, buf, off, Math.min(size - off, 0x40000000), off);
-      if (n === 0) break;
-      off += n;
-    }
-    if (off < size) throw new InputFileError(file, `file shrank while reading (${off} of ${size} bytes)`);
-    return buf;
+    const buf = Buffer.allocUnsafeSlow(st.size);
+    const lazy = new FileLoader(fd, buf, file);
+    return { buf, name: file, owned: true, lazy, close: () => fs.closeSync(fd) };
   } catch (e) {
-    if (e instanceof InputFileError) throw e;
-    throw new InputFileError(file, `cannot read: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
-  } finally {
     fs.closeSync(fd);
+    throw e;
   }
-}
-
-function openSource(fileOrBuffer: string | Uint8Array): Source {
-  if (typeof fileOrBuffer === 'string') {
-    return { buf: readWholeFile(fileOrBuffer), name: fileOrBuffer, owned: true };
-  }
-  return { buf: fileOrBuffer, name: '<buffer>', owned: false };
 }
 
 /**
@@ -140,8 +179,10 @@ function fail(src: Source, ctx: Context, e: unknown): never {
   throw e;
 }
 
-/** Joins byte ranges of `buf` into one new buffer (the small non-blob parts of a message). */
-function concatSpans(buf: Uint8Array, spans: Span[]): Uint8Array {
+/** Joins byte ranges of the source into one new buffer (the small non-blob parts of a message). */
+function concatSpans(src: Source, spans: Span[]): Uint8Array {
+  const buf = src.buf;
+  if (spans.length > 0) src.lazy?.load(spans[spans.length - 1].end);
   let total = 0;
   for (const s of spans) total += s.end - s.start;
   const out = new Uint8Array(total);
@@ -172,7 +213,7 @@ type Chunk =
 
 /** Parses one BlobProto at `span`. */
 function parseBlob(src: Source, span: Span, ctx: Context): BlobData {
-  const r = new WireReader(src.buf, span.start, span.end);
+  const r = new WireReader(src.buf, span.start, span.end, src.lazy);
   const legacy: Array<number | undefined> = [undefined, undefined, undefined, undefined];
   let shape: number[] | undefined;
   const floats: Chunk[] = [];
@@ -193,7 +234,7 @@ function parseBlob(src: Source, span: Span, ctx: Context): BlobData {
           if ((s.end - s.start) % 4 !== 0) {
             throw new WireError(h.start, `packed float data of ${s.end - s.start} bytes is not a multiple of 4`);
           }
-          floats.push({ kind: 'f32', start: s.start, end: s.end, headerStart: h.start });
+          floats.push(placePayload(src, s, h.start));
         } else {
           r.expect(h, WIRE_FIXED32, 'BlobProto.data');
           const at = r.fixed32Offset('BlobProto.data value');
@@ -245,6 +286,7 @@ function parseBlob(src: Source, span: Span, ctx: Context): BlobData {
     if (d < 0) throw new InputFileError(src.name, `${ctx.what}: negative dimension in shape [${dims.join(', ')}]`);
   }
   const count = dims.reduce((a, b) => a * b, 1);
+  if (doubles.length > 0) src.lazy?.load(doubles[doubles.length - 1].end);
   const data = doubles.length > 0 ? doublesToFloat32(src.buf, doubles) : floatsToFloat32(src, floats);
   if (data.length !== count) {
     throw new InputFileError(
@@ -255,6 +297,20 @@ function parseBlob(src: Source, span: Span, ctx: Context): BlobData {
   return { shape: dims, legacy: isLegacy, data };
 }
 
+/**
+ * A packed float payload met during the walk. From a file not read that far yet, it is read now,
+ * once, straight to a 4-aligned address -- when misaligned, over its own already-parsed tag and
+ * length bytes -- before the walk reads past it.
+ */
+function placePayload(src: Source, s: Span, headerStart: number): Chunk {
+  const lazy = src.lazy;
+  if (lazy === undefined || s.end <= lazy.loaded) return { kind: 'f32', start: s.start, end: s.end, headerStart };
+  const shift = (src.buf.byteOffset + s.start) % 4;
+  const dst = shift === 0 || s.start - shift >= headerStart ? s.start - shift : s.start;
+  lazy.readPayloadAt(s.start, s.end, dst);
+  return { kind: 'f32', start: dst, end: dst + (s.end - s.start), headerStart };
+}
+
 function floatsToFloat32(src: Source, chunks: Chunk[]): Float32Array {
   const buf = src.buf;
   if (chunks.length === 0) return new Float32Array(0);
@@ -262,8 +318,8 @@ function floatsToFloat32(src: Source, chunks: Chunk[]): Float32Array {
     const c = chunks[0] as Extract<Chunk, { kind: 'f32' }>;
     const n = (c.end - c.start) / 4;
     const abs = buf.byteOffset + c.start;
-    if (abs % 4 === 0) return new Float32Array(buf.buffer, abs, n);
     const shift = abs % 4;
+    if (shift === 0) return new Float32Array(buf.buffer, abs, n);
     // Our own file buffer: slide the payload back over its own (already parsed) tag and length
     // bytes to an aligned address, instead of copying it. Nothing reads those bytes again.
     if (src.owned && c.start - shift >= c.headerStart) {
@@ -272,6 +328,7 @@ function floatsToFloat32(src: Source, chunks: Chunk[]): Float32Array {
     }
     return new Float32Array(buf.buffer.slice(abs, abs + n * 4));
   }
+  src.lazy?.load(chunks[chunks.length - 1].end);
   let total = 0;
   for (const c of chunks) total += (c.end - c.start) / 4;
   const out = new Float32Array(total);
@@ -295,21 +352,23 @@ function doublesToFloat32(buf: Uint8Array, chunks: Chunk[]): Float32Array {
   return out;
 }
 
-/** The fields of a message at `span`, with the fields numbered `blobField` taken out. */
-interface SplitMessage {
-  /** Non-blob fields, tag included, in order. */
-  rest: Span[];
-  blobs: Span[];
-}
-
-function splitMessage(r: WireReader, blobField: number, onField?: (h: FieldHeader, r: WireReader) => Span | undefined): SplitMessage {
+/**
+ * Walks a message, handing each blob (field `blobField`) to `onBlob` as soon as it is met -- so its
+ * payload is read straight to its final place before the walk reads past it -- and returning the
+ * other fields (tag included) in order. `onField` may consume a field and return a replacement.
+ */
+function splitMessage(
+  r: WireReader,
+  blobField: number,
+  onBlob: (span: Span) => void,
+  onField?: (h: FieldHeader, r: WireReader) => Span | undefined,
+): Span[] {
   const rest: Span[] = [];
-  const blobs: Span[] = [];
   while (!r.eof()) {
     const h = r.tag();
     if (h.field === blobField) {
       r.expect(h, WIRE_LEN, 'blobs');
-      blobs.push(r.lengthDelimited('BlobProto'));
+      onBlob(r.lengthDelimited('BlobProto'));
       continue;
     }
     const replaced = onField?.(h, r);
@@ -320,7 +379,7 @@ function splitMessage(r: WireReader, blobField: number, onField?: (h: FieldHeade
     r.skip(h);
     rest.push({ start: h.start, end: r.pos });
   }
-  return { rest, blobs };
+  return rest;
 }
 
 /** Reads a string field's value without protobufjs (for error context before decoding). */
@@ -328,6 +387,7 @@ function peekString(r: WireReader, h: FieldHeader): string {
   const save = r.pos;
   const s = r.lengthDelimited('string');
   r.pos = save;
+  r.need(s.end);
   return utf8.decode(r.buf.subarray(s.start, s.end));
 }
 
@@ -337,54 +397,66 @@ interface ParsedLayer {
 }
 
 function parseLayerV2(src: Source, span: Span, index: number, ctx: Context): ParsedLayer {
-  ctx.what = `layer #${index}`;
-  let name = '';
-  const split = splitMessage(new WireReader(src.buf, span.start, span.end), LAYER_BLOBS, (h, r) => {
-    if (h.field === 1 && h.wireType === WIRE_LEN) {
-      name = peekString(r, h);
-      ctx.what = `layer #${index} '${name}'`;
-    }
-    return undefined;
-  });
-  const layerWhat = ctx.what;
-  const msg = decodeChecked<Record<string, unknown>>('LayerParameter', concatSpans(src.buf, split.rest), span.start);
-  const blobs = split.blobs.map((b, j) => {
-    ctx.what = `${layerWhat} blob ${j}`;
-    return parseBlob(src, b, ctx);
-  });
+  let layerWhat = `layer #${index}`;
   ctx.what = layerWhat;
+  let name = '';
+  const blobs: BlobData[] = [];
+  const rest = splitMessage(
+    new WireReader(src.buf, span.start, span.end, src.lazy),
+    LAYER_BLOBS,
+    (b) => {
+      ctx.what = `${layerWhat} blob ${blobs.length}`;
+      blobs.push(parseBlob(src, b, ctx));
+      ctx.what = layerWhat;
+    },
+    (h, r) => {
+      if (h.field === 1 && h.wireType === WIRE_LEN) {
+        name = peekString(r, h);
+        layerWhat = ctx.what = `layer #${index} '${name}'`;
+      }
+      return undefined;
+    },
+  );
+  const msg = decodeChecked<Record<string, unknown>>('LayerParameter', concatSpans(src, rest), span.start);
   return { msg, weights: { name: (msg.name as string | undefined) ?? name, type: (msg.type as string | undefined) ?? '', blobs } };
 }
 
 function parseLayerV1(src: Source, span: Span, index: number, ctx: Context): ParsedLayer & { v0: boolean } {
-  ctx.what = `layer #${index}`;
-  let v0Blobs: Span[] = [];
+  let layerWhat = `layer #${index}`;
+  ctx.what = layerWhat;
+  const v1Blobs: BlobData[] = [];
+  const v0Blobs: BlobData[] = [];
+  const blobParser = (into: BlobData[]) => (b: Span) => {
+    ctx.what = `${layerWhat} blob ${v1Blobs.length + v0Blobs.length}`;
+    into.push(parseBlob(src, b, ctx));
+    ctx.what = layerWhat;
+  };
   let v0 = false;
   const pieces: Uint8Array[] = [];
-  const split = splitMessage(new WireReader(src.buf, span.start, span.end), V1_BLOBS, (h, r) => {
+  const rest = splitMessage(new WireReader(src.buf, span.start, span.end, src.lazy), V1_BLOBS, blobParser(v1Blobs), (h, r) => {
     if (h.field === 4 && h.wireType === WIRE_LEN) {
-      ctx.what = `layer #${index} '${peekString(r, h)}'`;
+      layerWhat = ctx.what = `layer #${index} '${peekString(r, h)}'`;
     }
     if (h.field !== V1_V0LAYER || h.wireType !== WIRE_LEN) return undefined;
     // The nested V0LayerParameter keeps its blobs in field 50: strip them and re-frame it.
     v0 = true;
     const inner = r.lengthDelimited('V0LayerParameter');
-    const sub = splitMessage(r.sub(inner), V0_BLOBS, (hh, rr) => {
-      if (hh.field === 1 && hh.wireType === WIRE_LEN) ctx.what = `layer #${index} '${peekString(rr, hh)}'`;
+    const subRest = splitMessage(r.sub(inner), V0_BLOBS, blobParser(v0Blobs), (hh, rr) => {
+      if (hh.field === 1 && hh.wireType === WIRE_LEN) layerWhat = ctx.what = `layer #${index} '${peekString(rr, hh)}'`;
       return undefined;
     });
-    v0Blobs = v0Blobs.concat(sub.blobs);
-    const body = concatSpans(src.buf, sub.rest);
+    const body = concatSpans(src, subRest);
     const key = V1_V0LAYER * 8 + WIRE_LEN;
     const framed = new Uint8Array(varintSize(key) + varintSize(body.length) + body.length);
     framed.set(body, putVarint(framed, putVarint(framed, 0, key), body.length));
     pieces.push(framed);
-    // A marker span of length 0 keeps the field's position; the bytes come from `pieces`.
+    // A marker span (negative, empty) keeps the field's position; the bytes come from `pieces`.
     return { start: -pieces.length, end: -pieces.length };
   });
-  const layerWhat = ctx.what;
   // Join plain spans and re-framed V0 pieces in their original order.
-  const parts = split.rest.map((s) => (s.start < 0 ? pieces[-s.start - 1] : src.buf.subarray(s.start, s.end)));
+  const plain = rest.filter((s) => s.start >= 0);
+  if (plain.length > 0) src.lazy?.load(plain[plain.length - 1].end);
+  const parts = rest.map((s) => (s.start < 0 ? pieces[-s.start - 1] : src.buf.subarray(s.start, s.end)));
   const total = parts.reduce((a, p) => a + p.length, 0);
   const joined = new Uint8Array(total);
   let pos = 0;
@@ -393,11 +465,7 @@ function parseLayerV1(src: Source, span: Span, index: number, ctx: Context): Par
     pos += p.length;
   }
   const msg = decodeChecked<Record<string, unknown>>('V1LayerParameter', joined, span.start);
-  const blobs = split.blobs.concat(v0Blobs).map((b, j) => {
-    ctx.what = `${layerWhat} blob ${j}`;
-    return parseBlob(src, b, ctx);
-  });
-  ctx.what = layerWhat;
+  const blobs = v1Blobs.concat(v0Blobs);
   const v0msg = msg.layer as Record<string, unknown> | undefined;
   const name = (msg.name as string | undefined) ?? (v0msg?.name as string | undefined) ?? '';
   let type = '';
@@ -409,7 +477,7 @@ function parseLayerV1(src: Source, span: Span, index: number, ctx: Context): Par
 function parseNet(src: Source): Caffemodel {
   const ctx = new Context();
   try {
-    const r = new WireReader(src.buf);
+    const r = new WireReader(src.buf, 0, src.buf.length, src.lazy);
     const header: Span[] = [];
     const v2: Span[] = [];
     const v1: Span[] = [];
@@ -433,7 +501,7 @@ function parseNet(src: Source): Caffemodel {
       );
     }
     ctx.what = 'NetParameter (without layers)';
-    const net = decodeChecked<NetParameter>('NetParameter', concatSpans(src.buf, header), 0);
+    const net = decodeChecked<NetParameter>('NetParameter', concatSpans(src, header), 0);
     const layers: LayerWeights[] = [];
     let format: CaffemodelFormat = 'V2';
     if (v1.length > 0) {
@@ -463,6 +531,7 @@ function parseNet(src: Source): Caffemodel {
 
 function rejectTextAndEmpty(src: Source, expected: string): void {
   if (src.buf.length === 0) throw new InputFileError(src.name, `is empty, expected a binary ${expected}`);
+  src.lazy?.load(4096);
   if (looksLikeText(src.buf)) {
     throw new InputFileError(
       src.name,
@@ -477,28 +546,35 @@ function rejectTextAndEmpty(src: Source, expected: string): void {
 /**
  * Reads a binary caffemodel (any of Caffe's V2 `layer`, V1 `layers` or V0 nested formats).
  * `net` holds every field except the blobs, decoded by protobufjs; `layers` lists every layer of the
- * file in order with its blobs. Blob data are Float32Array views over one buffer holding the file.
- * A buffer passed in is never modified (misaligned payloads are then copied).
+ * file in order with its blobs. Blob data are Float32Array views over one buffer holding the file
+ * (read once, payloads placed at aligned addresses). A buffer passed in is never modified: its
+ * misaligned payloads are copied.
  */
 export function readCaffemodel(fileOrBuffer: string | Uint8Array): Caffemodel {
   const src = openSource(fileOrBuffer);
-  rejectTextAndEmpty(src, 'caffemodel');
   try {
-    return parseNet(src);
-  } catch (e) {
-    if (e instanceof InputFileError && looksLikeBlobProto(src)) {
-      throw new InputFileError(
-        src.name,
-        `${e.detail} -- it parses as a single BlobProto (a mean file?); read it with readBinaryproto`,
-      );
+    rejectTextAndEmpty(src, 'caffemodel');
+    try {
+      return parseNet(src);
+    } catch (e) {
+      if (e instanceof InputFileError && looksLikeBlobProto(fileOrBuffer, src.buf.length)) {
+        throw new InputFileError(
+          src.name,
+          `${e.detail} -- it parses as a single BlobProto (a mean file?); read it with readBinaryproto`,
+        );
+      }
+      throw e;
     }
-    throw e;
+  } finally {
+    src.close();
   }
 }
 
-function looksLikeBlobProto(src: Source): boolean {
+/** For the error message only: does the input parse as one BlobProto? (Small inputs only.) */
+function looksLikeBlobProto(fileOrBuffer: string | Uint8Array, size: number): boolean {
+  if (size > 64 << 20) return false;
   try {
-    const b = parseBlob({ ...src, owned: false }, { start: 0, end: src.buf.length }, new Context());
+    const b = readBinaryproto(fileOrBuffer);
     return b.data.length > 0;
   } catch {
     return false;
@@ -508,20 +584,23 @@ function looksLikeBlobProto(src: Source): boolean {
 /** Reads a binary BlobProto (e.g. a mean file made by compute_image_mean). */
 export function readBinaryproto(fileOrBuffer: string | Uint8Array): BlobData {
   const src = openSource(fileOrBuffer);
-  rejectTextAndEmpty(src, 'BlobProto (.binaryproto)');
   const ctx = new Context();
   ctx.what = 'BlobProto';
   try {
+    rejectTextAndEmpty(src, 'BlobProto (.binaryproto)');
+    src.lazy?.load(src.buf.length);
     checkWireTypesOutsideData(src, { start: 0, end: src.buf.length });
     return parseBlob(src, { start: 0, end: src.buf.length }, ctx);
   } catch (e) {
     fail(src, ctx, e);
+  } finally {
+    src.close();
   }
 }
 
 /** Garbage guard for a top-level BlobProto: its small fields must have the right wire types. */
 function checkWireTypesOutsideData(src: Source, span: Span): void {
-  const r = new WireReader(src.buf, span.start, span.end);
+  const r = new WireReader(src.buf, span.start, span.end, src.lazy);
   while (!r.eof()) {
     const h = r.tag();
     if (h.field >= 1 && h.field <= 4) r.expect(h, WIRE_VARINT, 'BlobProto dimension');
@@ -533,10 +612,11 @@ function checkWireTypesOutsideData(src: Source, span: Span): void {
 /** Reads a binary BlobProtoVector (several blobs, e.g. a multi-input mean). */
 export function readBlobProtoVector(fileOrBuffer: string | Uint8Array): BlobData[] {
   const src = openSource(fileOrBuffer);
-  rejectTextAndEmpty(src, 'BlobProtoVector');
   const ctx = new Context();
   ctx.what = 'BlobProtoVector';
   try {
+    rejectTextAndEmpty(src, 'BlobProtoVector');
+    src.lazy?.load(src.buf.length);
     const r = new WireReader(src.buf);
     const out: BlobData[] = [];
     while (!r.eof()) {
@@ -554,5 +634,7 @@ export function readBlobProtoVector(fileOrBuffer: string | Uint8Array): BlobData
     return out;
   } catch (e) {
     fail(src, ctx, e);
+  } finally {
+    src.close();
   }
 }

@@ -42,13 +42,27 @@ export interface Span {
 const TWO_32 = 4294967296;
 
 /**
+ * A buffer filled on demand (a file being read as it is walked): bytes [0, loaded) are present,
+ * `load(end)` makes them present up to at least `end`.
+ */
+export interface LazyBytes {
+  loaded: number;
+  load(end: number): void;
+}
+
+/**
  * Reads fields from buf[start, end). Offsets are absolute positions in `buf`, so errors point into
  * the file even for nested messages.
  */
 export class WireReader {
   pos: number;
 
-  constructor(readonly buf: Uint8Array, start = 0, readonly end = buf.length) {
+  constructor(
+    readonly buf: Uint8Array,
+    start = 0,
+    readonly end = buf.length,
+    readonly lazy?: LazyBytes,
+  ) {
     if (start < 0 || end > buf.length || start > end) {
       throw new RangeError(`bad span [${start}, ${end}) of a ${buf.length}-byte buffer`);
     }
@@ -57,7 +71,13 @@ export class WireReader {
 
   /** A reader over a length-delimited span of the same buffer. */
   sub(span: Span): WireReader {
-    return new WireReader(this.buf, span.start, span.end);
+    return new WireReader(this.buf, span.start, span.end, this.lazy);
+  }
+
+  /** Makes bytes up to `end` (clamped to this reader's end) present. */
+  need(end: number): void {
+    const lazy = this.lazy;
+    if (lazy !== undefined && end > lazy.loaded) lazy.load(Math.min(end, this.end));
   }
 
   eof(): boolean {
@@ -72,6 +92,7 @@ export class WireReader {
     const buf = this.buf;
     const start = this.pos;
     let pos = start;
+    this.need(start + 10);
     // Fast path: the low 28 bits fit in plain int arithmetic.
     let lo = 0;
     let shift = 0;
@@ -174,6 +195,7 @@ export class WireReader {
   fixed32Offset(what = 'fixed32'): number {
     const at = this.pos;
     if (this.end - at < 4) throw new WireError(at, `truncated ${what}`);
+    this.need(at + 4);
     this.pos = at + 4;
     return at;
   }
@@ -181,6 +203,7 @@ export class WireReader {
   fixed64Offset(what = 'fixed64'): number {
     const at = this.pos;
     if (this.end - at < 8) throw new WireError(at, `truncated ${what}`);
+    this.need(at + 8);
     this.pos = at + 8;
     return at;
   }
