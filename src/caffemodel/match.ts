@@ -1,0 +1,80 @@
+/**
+ * Matching a caffemodel's blobs to a net's layers by name, as Caffe's Net::CopyTrainedLayersFrom
+ * does, with one deliberate difference: a net layer with learnable blobs that the model lacks is an
+ * error here (Caffe would silently keep its random initialisation).
+ */
+import { WeightsError } from '../errors';
+import { BlobData, Caffemodel, LayerWeights } from './types';
+
+/**
+ * Caffe's Blob::ShapeEquals. A legacy (num, channels, height, width) blob matches an expected shape
+ * of at most 4 axes whose left-padding with 1s to 4 axes equals it (bias 1x1x1xN fits [N]).
+ */
+export function shapeMatches(expected: number[], blob: BlobData): boolean {
+  if (blob.legacy) {
+    if (expected.length > 4) return false;
+    const padded = [1, 1, 1, 1].slice(0, 4 - expected.length).concat(expected);
+    return padded.every((d, i) => d === blob.shape[i]);
+  }
+  return expected.length === blob.shape.length && expected.every((d, i) => d === blob.shape[i]);
+}
+
+const fmt = (s: number[]): string => `[${s.join(', ')}]`;
+
+/**
+ * The weights of every net layer that has learnable blobs, in net order, with each blob reshaped
+ * to its expected shape (data shared, not copied).
+ *
+ * - `expected(name)` gives the learnable blob shapes of a net layer; `[]` means it has none. It
+ *   may return `undefined` for a layer whose shapes the caller cannot tell: its blobs are then taken
+ *   from the model as stored, unchecked (or it gets none).
+ * - Model layers whose name is not in the net are ignored. When a name occurs more than once in the
+ *   model, the last one wins (Caffe copies them in order).
+ * - A net layer with learnable blobs that the model lacks, a blob-count mismatch or a shape
+ *   mismatch is a WeightsError naming the layer, the blob index and both shapes.
+ */
+export function matchWeights(
+  netLayers: ReadonlyArray<{ name: string; type: string }>,
+  model: Caffemodel,
+  expected: (layerName: string) => number[][] | undefined,
+): LayerWeights[] {
+  const source = new Map<string, LayerWeights>();
+  for (const l of model.layers) source.set(l.name, l);
+
+  const out: LayerWeights[] = [];
+  for (const layer of netLayers) {
+    const want = expected(layer.name);
+    const src = source.get(layer.name);
+    if (want === undefined) {
+      if (src !== undefined && src.blobs.length > 0) out.push({ name: layer.name, type: layer.type, blobs: src.blobs });
+      continue;
+    }
+    if (want.length === 0 && (src === undefined || src.blobs.length === 0)) continue;
+    if (src === undefined) {
+      throw new WeightsError(
+        layer.name,
+        undefined,
+        `the ${layer.type} layer needs ${want.length} learnable blob(s) (${want.map(fmt).join(', ')}) but the caffemodel has no layer of that name`,
+      );
+    }
+    if (src.blobs.length !== want.length) {
+      throw new WeightsError(
+        layer.name,
+        undefined,
+        `the ${layer.type} layer has ${want.length} learnable blob(s) (${want.map(fmt).join(', ')}) but the caffemodel stores ${src.blobs.length} (${src.blobs.map((b) => fmt(b.shape)).join(', ') || 'none'})`,
+      );
+    }
+    const blobs = src.blobs.map((b, j): BlobData => {
+      if (!shapeMatches(want[j], b)) {
+        throw new WeightsError(
+          layer.name,
+          j,
+          `shape mismatch: the net expects ${fmt(want[j])}, the caffemodel stores ${fmt(b.shape)}${b.legacy ? ' (legacy num/channels/height/width)' : ''}`,
+        );
+      }
+      return { shape: want[j].slice(), legacy: false, data: b.data };
+    });
+    out.push({ name: layer.name, type: layer.type, blobs });
+  }
+  return out;
+}
