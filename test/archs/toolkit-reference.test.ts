@@ -93,3 +93,37 @@ describeShared('toolkit generators vs the toolkit deploy files', () => {
     expect(ours).toEqual(theirs);
   });
 });
+
+/** The data options the toolkit's train files were written with. */
+function trainData(trainSource: string, testSource: string): TrainDataOptions {
+  return { trainSource, testSource, backend: 'lmdb', testBatch: 4, meanValues: [127.5, 127.5, 127.5], scale: 0.0078125, mirror: true };
+}
+
+describeShared('toolkit generators vs the toolkit train files', () => {
+  it('resnet-50 train equals resnet_50_train_test.prototxt but for the TEST data layer name', () => {
+    const theirs = reference('resnet_50_train_test.prototxt');
+    const ours = generate('resnet-50', { phase: 'train', batch: 32, train: trainData('../data/images_train_lmdb', '../data/images_test_lmdb') });
+    // The shared data block names the TEST layer 'data_test' (the builder keeps layer names unique);
+    // the toolkit calls both 'data'. Caffe keeps one of the two in either phase, so nothing else changes.
+    expect(ours.layer![1].name).toBe('data_test');
+    ours.layer![1].name = 'data';
+    expect(firstDifference(ours.layer!, theirs.layer!)).toBeUndefined();
+    expect(ours).toEqual(theirs);
+  });
+
+  it('densenet-121 train equals densenet_121_train.prototxt from conv_1 to the loss; ours adds the TEST phase', () => {
+    const theirs = reference('densenet_121_train.prototxt');
+    const ours = generate('densenet-121', { phase: 'train', batch: 8, train: trainData('/data/train_lmdb', '/data/test_lmdb') });
+    const [oursTrain, oursTest, ...oursBody] = ours.layer!;
+    const [theirsData, ...theirsBody] = theirs.layer!;
+    // The toolkit's file is train-only: one Data layer without a phase rule, no accuracy.
+    expect(oursTrain).toEqual({ ...theirsData, include: [{ phase: 'TRAIN' }] });
+    expect(oursTest).toMatchObject({ name: 'data_test', include: [{ phase: 'TEST' }], data_param: { source: '/data/test_lmdb', batch_size: 4 } });
+    const accuracy = oursBody.pop()!;
+    expect(accuracy).toMatchObject({ type: 'Accuracy', bottom: ['fc_class', 'label'], include: [{ phase: 'TEST' }] });
+    expect(firstDifference(oursBody, theirsBody)).toBeUndefined();
+    expect(oursBody).toEqual(theirsBody);
+    expect(ours.name).toBe('DenseNet-121_train_test');
+    expect(theirs.name).toBe('DenseNet-121_train');
+  });
+});
