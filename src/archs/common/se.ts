@@ -11,12 +11,16 @@
  * either flavour by layer name.
  */
 import type { Top } from '../../builder';
+import { UsageError } from '../../errors';
 import type { ArchContext } from './context';
 
 /** Squeeze and excitation: returns the sigmoid gate (N x C x 1 x 1) for `x` with `channels` channels. */
 export function seGate(ctx: ArchContext, prefix: string, x: Top, channels: number): Top {
   const { n } = ctx;
   const squeezed = Math.floor(channels / ctx.opts.reduction);
+  if (squeezed < 1) {
+    throw new UsageError(`SE reduction ${ctx.opts.reduction} leaves no channels in '${prefix}_1x1_down' (${channels} channels in)`);
+  }
   const pooled = n.pool(`${prefix}_global_pool`, x, { pool: 'AVE', engine: 'CAFFE', global_pooling: true });
   let y = ctx.conv(`${prefix}_1x1_down`, pooled, { num_output: squeezed, kernel_size: 1, stride: 1 });
   y = n.relu(`${prefix}_1x1_down/relu`, y);

@@ -1,5 +1,6 @@
 import type { CommandModule } from 'yargs';
+import { generateCommand } from './generate';
 
 /** Every CLI command, one module each; the order is the order of `senet --help`. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export const commands: CommandModule<any, any>[] = [];
+export const commands: CommandModule<any, any>[] = [generateCommand];
