@@ -1,0 +1,68 @@
+/**
+ * convertFiles: prototxt + caffemodel on disk -> a TF.js GraphModel folder, written atomically.
+ * Everything that can fail on the input (parse, unsupported layers, weights) fails before the
+ * output folder is touched.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import { readCaffemodel } from '../caffemodel';
+import { readNetText } from '../upgrade';
+import { OutputExistsError, writeGraphModel, type ModelJson } from '../tfgraph';
+import { convertNet, type ConvertProgress } from './net';
+
+export interface ConvertFilesOptions {
+  /** Replace an existing output folder. */
+  force?: boolean;
+  /** No progress output. */
+  quiet?: boolean;
+  inputShape?: number[];
+  mean?: number[];
+  scale?: number;
+  /** Progress sink; by default plain lines (or nothing when quiet). */
+  onProgress?: (p: ConvertFilesProgress) => void;
+}
+
+export type ConvertFilesProgress =
+  | { stage: 'read'; file: string }
+  | ({ stage: 'convert' } & ConvertProgress)
+  | { stage: 'write'; dir: string }
+  | { stage: 'done'; dir: string; seconds: number };
+
+export interface ConvertFilesResult {
+  dir: string;
+  modelJson: ModelJson;
+  layers: number;
+  folded: string[];
+  weightBytes: number;
+}
+
+export function convertFiles(prototxtPath: string, caffemodelPath: string, outDir: string, opts: ConvertFilesOptions = {}): ConvertFilesResult {
+  const t0 = Date.now();
+  const report = opts.quiet ? undefined : opts.onProgress;
+  // Refuse early (and again at the rename) so a long conversion is not wasted.
+  if (fs.existsSync(outDir) && !opts.force) throw new OutputExistsError(outDir);
+  report?.({ stage: 'read', file: prototxtPath });
+  const net = readNetText(prototxtPath);
+  report?.({ stage: 'read', file: caffemodelPath });
+  const weights = readCaffemodel(caffemodelPath);
+  const converted = convertNet({
+    net,
+    weights,
+    inputShape: opts.inputShape,
+    mean: opts.mean,
+    scale: opts.scale,
+    phase: 'TEST',
+    onProgress: report && ((p) => report({ stage: 'convert', ...p })),
+  });
+  converted.metadata.source = { prototxt: path.basename(prototxtPath), caffemodel: path.basename(caffemodelPath), netName: net.name ?? '' };
+  report?.({ stage: 'write', dir: outDir });
+  const modelJson = writeGraphModel(outDir, converted.graph, { force: opts.force, metadata: converted.metadata });
+  report?.({ stage: 'done', dir: outDir, seconds: (Date.now() - t0) / 1000 });
+  return {
+    dir: outDir,
+    modelJson,
+    layers: converted.layers.length,
+    folded: converted.folded,
+    weightBytes: converted.graph.weights.reduce((s, w) => s + w.data.byteLength, 0),
+  };
+}

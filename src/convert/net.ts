@@ -1,0 +1,298 @@
+/**
+ * convertNet: an (upgraded) Caffe net plus its weights -> a GraphBuilder holding the TEST-phase
+ * forward pass, NHWC inside, every Caffe blob addressable by its name (the value after the last
+ * layer writing it, as in a Caffe blob dump).
+ */
+import { NetError, UnsupportedLayerError, UsageError } from '../errors';
+import { matchWeights, type Caffemodel } from '../caffemodel';
+import { inferShapes, layerIncluded, type LayerShapes, type Shape } from '../layers';
+import type { LayerParameter, NetParameter } from '../schema';
+import { GraphBuilder, type ModelMetadata, type PreprocessingInfo, type TensorRef } from '../tfgraph';
+import type { ConvertContext, LayerBlob } from './context';
+import { batchNormAffine, checkGlobalStats, CONVERTERS, convertConvolution } from './ops';
+
+/** Layer types whose tops come from data files: replaced by the graph input in TEST. */
+export const DATA_LAYER_TYPES: ReadonlySet<string> = new Set([
+  'Data', 'ImageData', 'HDF5Data', 'MemoryData', 'WindowData', 'DummyData', 'VideoData', 'AnnotatedData',
+]);
+
+/** Layer types with no part in inference (dropped). */
+function isDropped(type: string): boolean {
+  return type.endsWith('Loss') || type === 'Accuracy' || type === 'Silence';
+}
+
+export interface ConvertProgress {
+  done: number;
+  total: number;
+  layer: string;
+}
+
+export interface ConvertNetOptions {
+  /** The net, already upgraded to the current format (see src/upgrade). */
+  net: NetParameter;
+  weights: Caffemodel;
+  /** N,C,H,W of the input; required for nets whose input is a data layer, overrides Input shapes. */
+  inputShape?: number[];
+  phase?: 'TEST';
+  /** Per-channel mean (input channel order) to record in the metadata. */
+  mean?: number[];
+  /** Scale (after mean subtraction) to record in the metadata. */
+  scale?: number;
+  onProgress?: (p: ConvertProgress) => void;
+}
+
+export interface ConvertedNet {
+  graph: GraphBuilder;
+  metadata: ModelMetadata;
+  /** Per-layer shapes of the converted (TEST-phase) net. */
+  layers: LayerShapes[];
+  /** Caffe blob name -> graph tensor. */
+  blobs: Map<string, TensorRef>;
+  /** Names of the layers folded into a preceding convolution. */
+  folded: string[];
+}
+
+const sanitize = (s: string): string => s.replace(/[:^]/g, '_');
+
+/** The net as it runs in TEST: rules applied, data layers -> Input, losses/accuracy dropped. */
+function testNet(net: NetParameter, inputShape: number[] | undefined): { layers: LayerParameter[]; inputBlob: string; pre: PreprocessingInfo | undefined } {
+  const state = { phase: 'TEST' as const, level: net.state?.level ?? 0, stages: net.state?.stage ?? [] };
+  const kept: LayerParameter[] = [];
+  const inputs: string[] = [];
+  let pre: PreprocessingInfo | undefined;
+  // Legacy net-level inputs (an un-upgraded net): made into Input layers.
+  (net.input ?? []).forEach((name, i) => {
+    const dims = net.input_shape?.[i]?.dim ?? net.input_dim?.slice(4 * i, 4 * i + 4) ?? [];
+    kept.push({ name: `input_${sanitize(name)}`, type: 'Input', top: [name], input_param: { shape: [{ dim: dims.map(Number) }] } });
+    inputs.push(name);
+  });
+  for (const layer of net.layer ?? []) {
+    if (!layerIncluded(layer, state)) continue;
+    const type = layer.type ?? '';
+    if (isDropped(type)) continue;
+    const clean: LayerParameter = { ...layer, include: undefined, exclude: undefined };
+    if (DATA_LAYER_TYPES.has(type)) {
+      const top = (layer.top ?? [])[0];
+      if (top === undefined) continue;
+      if (inputShape === undefined) {
+        throw new UsageError(`layer '${layer.name}' (${type}) reads its data from files; give the input shape with --input-shape N,C,H,W`);
+      }
+      const t = layer.transform_param;
+      if (t !== undefined && pre === undefined) {
+        pre = {};
+        if ((t.mean_value ?? []).length > 0) pre.mean = [...(t.mean_value ?? [])];
+        if (t.scale !== undefined) pre.scale = t.scale;
+        if (t.crop_size !== undefined && t.crop_size > 0) pre.cropSize = [t.crop_size, t.crop_size];
+      }
+      kept.push({ name: layer.name, type: 'Input', top: [top], input_param: { shape: [{ dim: inputShape }] } });
+      inputs.push(top);
+      continue;
+    }
+    if (type === 'Input') inputs.push(...(layer.top ?? []));
+    kept.push(clean);
+  }
+  if (inputs.length !== 1) {
+    throw new NetError(undefined, inputs.length === 0 ? 'the net has no input (no Input or data layer in the TEST phase)' : `the net has ${inputs.length} inputs (${inputs.join(', ')}); only one is supported`);
+  }
+  return { layers: kept, inputBlob: inputs[0], pre };
+}
+
+/** Conv + in-place BatchNorm (+ in-place per-channel Scale) runs that can be folded: conv index -> folded indices. */
+function findFolds(layers: LayerShapes[], params: LayerParameter[]): Map<number, number[]> {
+  const folds = new Map<number, number[]>();
+  const nextUse = (from: number, blob: string): number => {
+    for (let j = from + 1; j < layers.length; j++) if (layers[j].bottoms.includes(blob) || layers[j].tops.includes(blob)) return j;
+    return -1;
+  };
+  const inPlaceOn = (l: LayerShapes, blob: string): boolean => l.bottoms.length === 1 && l.tops.length === 1 && l.bottoms[0] === blob && l.tops[0] === blob;
+  layers.forEach((l, i) => {
+    if (l.type !== 'Convolution' || l.bottoms.length !== 1 || l.tops.length !== 1 || l.tops[0] === l.bottoms[0]) return;
+    const t = l.tops[0];
+    const j = nextUse(i, t);
+    if (j < 0 || layers[j].type !== 'BatchNorm' || !inPlaceOn(layers[j], t)) return;
+    if (params[j].batch_norm_param?.use_global_stats === false) return;
+    const run = [j];
+    const k = nextUse(j, t);
+    if (k >= 0 && layers[k].type === 'Scale' && inPlaceOn(layers[k], t)) {
+      const c = l.outputShapes[0][1];
+      const ax = params[k].scale_param?.axis ?? 1;
+      const b = layers[k].blobShapes;
+      if ((ax === 1 || ax === -3) && b.length >= 1 && b[0].length === 1 && b[0][0] === c) run.push(k);
+    }
+    folds.set(i, run);
+  });
+  return folds;
+}
+
+export function convertNet(opts: ConvertNetOptions): ConvertedNet {
+  const { net } = opts;
+  if (opts.inputShape !== undefined && (opts.inputShape.length < 1 || opts.inputShape.some((d) => !Number.isInteger(d) || d <= 0))) {
+    throw new UsageError(`input shape [${opts.inputShape}] must be positive integers (N,C,H,W)`);
+  }
+  const { layers: params, inputBlob, pre } = testNet(net, opts.inputShape);
+
+  // Every type must convert before anything else happens.
+  for (const l of params) {
+    const type = l.type ?? '';
+    if (type !== 'Input' && CONVERTERS[type] === undefined) {
+      throw new UnsupportedLayerError(l.name ?? '(unnamed)', type, type === '' ? 'has no type' : 'cannot be converted to TF.js');
+    }
+  }
+  const shapes = inferShapes({ ...net, layer: params, layers: undefined, input: undefined, input_shape: undefined, input_dim: undefined }, {
+    phase: 'TEST',
+    inputShapes: opts.inputShape !== undefined ? { [inputBlob]: opts.inputShape } : undefined,
+  });
+  const layers = shapes.layers;
+  const byName = new Map(layers.map((l) => [l.name, l]));
+  const matched = matchWeights(layers.map((l) => ({ name: l.name, type: l.type })), opts.weights, (n) => byName.get(n)?.blobShapes);
+  const weights = new Map(matched.map((w) => [w.name, w.blobs.map((b): LayerBlob => ({ shape: b.shape, data: b.data }))]));
+
+  const folds = findFolds(layers, params);
+  const foldedInto = new Map<number, number>();
+  folds.forEach((run, i) => run.forEach((j) => foldedInto.set(j, i)));
+
+  // The last layer writing each blob; its node carries the blob's name.
+  const lastWriter = new Map<string, number>();
+  layers.forEach((l, i) => l.tops.forEach((t) => lastWriter.set(t, i)));
+  const reserved = new Set([...lastWriter.keys()].map(sanitize));
+
+  const g = new GraphBuilder();
+  const fresh = (base: string): string => {
+    const b = sanitize(base);
+    let n = b;
+    for (let i = 1; g.hasNode(n) || reserved.has(n); i++) n = `${b}_${i}`;
+    return n;
+  };
+  const finalName = (blob: string): string => {
+    const n = sanitize(blob);
+    return g.hasNode(n) ? fresh(`${n}/value`) : n;
+  };
+
+  const blobs = new Map<string, TensorRef>();
+  const folded: string[] = [];
+  const inShape = shapes.blobs.get(inputBlob)!;
+  const total = layers.length;
+  layers.forEach((l, i) => {
+    opts.onProgress?.({ done: i, total, layer: l.name });
+    if (foldedInto.has(i)) return;
+    const p = params[i];
+    if (l.type === 'Input') {
+      const s = l.outputShapes[0];
+      const tfShape = s.length === 4 ? [-1, s[2], s[3], s[1]] : [-1, ...s.slice(1)];
+      const name = lastWriter.get(l.tops[0]) === i ? finalName(l.tops[0]) : fresh(`${l.tops[0]}/input`);
+      blobs.set(l.tops[0], g.placeholder(name, tfShape));
+      return;
+    }
+    const run = folds.get(i) ?? [];
+    const groupEnd = run.length > 0 ? run[run.length - 1] : i;
+    const outNames = new Map<number, string>();
+    const ctx: ConvertContext = {
+      g,
+      layer: p,
+      inputs: l.bottoms.map((b) => blobs.get(b)!),
+      inputShapes: l.inputShapes,
+      outputShapes: l.outputShapes,
+      blobs: weights.get(l.name) ?? [],
+      name: (part) => fresh(`${l.name}/${part}`),
+      outName: (k) => {
+        let n = outNames.get(k);
+        if (n === undefined) {
+          const top = l.tops[k];
+          n = lastWriter.get(top) === groupEnd ? finalName(top) : fresh(`${l.name}/${l.tops.length === 1 ? 'out' : `out${k}`}`);
+          outNames.set(k, n);
+        }
+        return n;
+      },
+    };
+    let outs: TensorRef[];
+    if (run.length > 0) {
+      outs = [foldConvolution(ctx, run.map((j) => ({ layer: params[j], blobs: weights.get(layers[j].name) ?? [] })))];
+      folded.push(...run.map((j) => layers[j].name));
+    } else {
+      outs = CONVERTERS[l.type](ctx);
+    }
+    l.tops.forEach((t, k) => blobs.set(t, outs[k]));
+  });
+  opts.onProgress?.({ done: total, total, layer: '' });
+
+  const blobToTensor: Record<string, string> = {};
+  for (const [name, t] of blobs) blobToTensor[name] = t.ref;
+  const outputs = shapes.outputs.filter((b) => b !== inputBlob);
+  if (outputs.length === 0) throw new NetError(undefined, 'the net has no outputs in the TEST phase');
+  for (const o of outputs) g.output(blobs.get(o)!, sanitize(o));
+
+  const metadata: ModelMetadata = {
+    senetMetadataVersion: 1,
+    inputName: blobs.get(inputBlob)!.node,
+    inputLayout: inShape.length === 4 ? 'NHWC' : 'NCHW',
+    inputShape: [-1, ...inShape.slice(1)],
+    tensorLayout: 'NHWC',
+    outputNames: outputs,
+    blobToTensor,
+  };
+  const preprocessing = preprocessingFor(net, opts, pre, inShape);
+  if (preprocessing !== undefined) metadata.preprocessing = preprocessing;
+  if (isOfficialSenet(net)) metadata.extra = { labelOrder: 'senet' };
+  return { graph: g, metadata, layers, blobs, folded };
+}
+
+/** The official SENet releases: net names starting with SE- or SENet. */
+export function isOfficialSenet(net: NetParameter): boolean {
+  return /^(SE-|SENet)/.test(net.name ?? '');
+}
+
+function preprocessingFor(net: NetParameter, opts: ConvertNetOptions, pre: PreprocessingInfo | undefined, inShape: Shape): PreprocessingInfo | undefined {
+  const out: PreprocessingInfo = { ...(pre ?? {}) };
+  // The official SENet prototxts state `# mean_value: 104, 117, 123` in a comment only.
+  if (isOfficialSenet(net) && out.mean === undefined) {
+    out.mean = [104, 117, 123];
+    out.channelOrder = 'BGR';
+    out.inputRange = [0, 255];
+  }
+  if (opts.mean !== undefined) {
+    if (inShape.length >= 2 && opts.mean.length !== 1 && opts.mean.length !== inShape[1]) {
+      throw new UsageError(`--mean has ${opts.mean.length} values but the input has ${inShape[1]} channels`);
+    }
+    out.mean = [...opts.mean];
+  }
+  if (opts.scale !== undefined) out.scale = opts.scale;
+  return Object.keys(out).length === 0 ? undefined : out;
+}
+
+/**
+ * A convolution with the in-place BatchNorm (and Scale) after it folded into its weights and
+ * bias: W' = W * m, b' = b * m + s per output channel, m and s from BN (and Scale).
+ */
+function foldConvolution(ctx: ConvertContext, run: { layer: LayerParameter; blobs: readonly LayerBlob[] }[]): TensorRef {
+  const w = ctx.blobs[0];
+  const o = w.shape[0];
+  const mul = new Float64Array(o).fill(1);
+  const add = new Float64Array(o);
+  const hasBias = ctx.blobs.length > 1;
+  if (hasBias) for (let c = 0; c < o; c++) add[c] = ctx.blobs[1].data[c];
+  for (const step of run) {
+    if (step.layer.type === 'BatchNorm') {
+      checkGlobalStats({ ...ctx, layer: step.layer });
+      const bn = batchNormAffine({ layer: step.layer, blobs: step.blobs });
+      for (let c = 0; c < o; c++) {
+        mul[c] *= bn.mul[c];
+        add[c] = add[c] * bn.mul[c] + bn.add[c];
+      }
+    } else {
+      const gamma = step.blobs[0].data;
+      const beta = (step.layer.scale_param?.bias_term ?? false) ? step.blobs[1].data : undefined;
+      for (let c = 0; c < o; c++) {
+        mul[c] *= gamma[c];
+        add[c] = add[c] * gamma[c] + (beta ? beta[c] : 0);
+      }
+    }
+  }
+  const per = w.data.length / o;
+  const nw = new Float32Array(w.data.length);
+  for (let c = 0; c < o; c++) {
+    const m = mul[c];
+    const off = c * per;
+    for (let k = 0; k < per; k++) nw[off + k] = w.data[off + k] * m;
+  }
+  return convertConvolution(ctx, nw, Float32Array.from(add))[0];
+}
