@@ -1,3 +1,4 @@
 /** Architectures: one generator per family, written with the typed builder. */
 export { archs, findArch, resolveOptions } from './registry';
+export { generatedFiles, GENERATED_DIR_NAME } from './generated';
 export type { ArchEntry, ArchOptions, Flavor, Phase, TrainDataOptions } from './types';
