@@ -4,7 +4,7 @@ import { type LayerHandler, ONE, NONE, ANY_FROM_1, bottomLabel, canonicalAxis, c
 export const softmaxWithLoss: LayerHandler = {
   type: 'SoftmaxWithLoss',
   paramField: 'softmax_param',
-  bottoms: { min: 2, max: 3 },
+  bottoms: { min: 2, max: 2 },
   tops: { min: 1, max: 2 },
   inPlaceOk: false,
   outputShapes(layer, [scores, labels]) {
