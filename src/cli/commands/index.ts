@@ -1,6 +1,8 @@
 import type { CommandModule } from 'yargs';
+import { fmtCommand } from './fmt';
 import { generateCommand } from './generate';
+import { upgradeCommand } from './upgrade';
 
 /** Every CLI command, one module each; the order is the order of `senet --help`. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export const commands: CommandModule<any, any>[] = [generateCommand];
+export const commands: CommandModule<any, any>[] = [generateCommand, fmtCommand, upgradeCommand];
