@@ -4,7 +4,7 @@ import * as path from 'path';
 import { archs } from '../../src/archs';
 import { runGenerate, type GenerateArgs } from '../../src/cli/commands/generate';
 import { UsageError } from '../../src/errors';
-import { caffeType } from '../../src/schema';
+import { caffeType, type NetParameter } from '../../src/schema';
 import { parseText } from '../../src/textformat';
 
 function run(a: GenerateArgs): string {
@@ -55,7 +55,7 @@ describe('senet generate', () => {
 
   it('train flags build a train/test net; misuse is a usage error', () => {
     const text = run({ id: 'se-resnext-50', phase: 'train', source: 'a.txt', 'test-source': 'b.txt', backend: 'imagedata', 'mean-value': '104,117,123', crop: 64, mirror: false });
-    const net = parseText(text, caffeType('NetParameter'), 'x');
+    const net = parseText(text, caffeType('NetParameter'), 'x') as NetParameter;
     expect(net.layer![0]).toMatchObject({ type: 'ImageData', transform_param: { mirror: false, crop_size: 64, mean_value: [104, 117, 123] } });
     expect(net.layer!.find((l) => l.name === 'pool5/7x7_s1')!.pooling_param).toEqual({ pool: 'AVE', global_pooling: true });
     expect(() => run({ id: 'se-resnet-50', source: 'a' })).toThrow(/--source applies only with --phase train/);
