@@ -479,49 +479,47 @@ function parseNet(src: Source): Caffemodel {
   try {
     const r = new WireReader(src.buf, 0, src.buf.length, src.lazy);
     const header: Span[] = [];
-    const v2: Span[] = [];
-    const v1: Span[] = [];
+    const v2msgs: Record<string, unknown>[] = [];
+    const v1msgs: Record<string, unknown>[] = [];
+    const layers: LayerWeights[] = [];
+    let v0 = false;
+    // Layers are parsed as they are met, so that their payloads are read straight to their place
+    // before the walk moves past them.
     while (!r.eof()) {
       const h = r.tag();
       if (h.field === NET_LAYER) {
+        ctx.what = `layer #${v2msgs.length}`;
         r.expect(h, WIRE_LEN, 'NetParameter.layer');
-        v2.push(r.lengthDelimited('LayerParameter'));
+        const p = parseLayerV2(src, r.lengthDelimited('LayerParameter'), v2msgs.length, ctx);
+        v2msgs.push(p.msg);
+        layers.push(p.weights);
       } else if (h.field === NET_LAYERS_V1) {
+        ctx.what = `layer #${v1msgs.length}`;
         r.expect(h, WIRE_LEN, 'NetParameter.layers');
-        v1.push(r.lengthDelimited('V1LayerParameter'));
+        const p = parseLayerV1(src, r.lengthDelimited('V1LayerParameter'), v1msgs.length, ctx);
+        v0 = v0 || p.v0;
+        v1msgs.push(p.msg);
+        layers.push(p.weights);
       } else {
+        ctx.what = 'NetParameter';
         r.skip(h);
         header.push({ start: h.start, end: r.pos });
       }
     }
-    if (v2.length > 0 && v1.length > 0) {
+    if (v2msgs.length > 0 && v1msgs.length > 0) {
       throw new InputFileError(
         src.name,
-        `has both 'layer' (V2, ${v2.length}) and 'layers' (V1, ${v1.length}) fields; Caffe refuses such a net too`,
+        `has both 'layer' (V2, ${v2msgs.length}) and 'layers' (V1, ${v1msgs.length}) fields; Caffe refuses such a net too`,
       );
     }
     ctx.what = 'NetParameter (without layers)';
     const net = decodeChecked<NetParameter>('NetParameter', concatSpans(src, header), 0);
-    const layers: LayerWeights[] = [];
     let format: CaffemodelFormat = 'V2';
-    if (v1.length > 0) {
-      format = 'V1';
-      const msgs: Record<string, unknown>[] = [];
-      v1.forEach((s, i) => {
-        const p = parseLayerV1(src, s, i, ctx);
-        if (p.v0) format = 'V0';
-        msgs.push(p.msg);
-        layers.push(p.weights);
-      });
-      (net as Record<string, unknown>).layers = msgs;
-    } else if (v2.length > 0) {
-      const msgs: Record<string, unknown>[] = [];
-      v2.forEach((s, i) => {
-        const p = parseLayerV2(src, s, i, ctx);
-        msgs.push(p.msg);
-        layers.push(p.weights);
-      });
-      (net as Record<string, unknown>).layer = msgs;
+    if (v1msgs.length > 0) {
+      format = v0 ? 'V0' : 'V1';
+      (net as Record<string, unknown>).layers = v1msgs;
+    } else if (v2msgs.length > 0) {
+      (net as Record<string, unknown>).layer = v2msgs;
     }
     return { format, net, layers };
   } catch (e) {
