@@ -187,6 +187,9 @@ const LAYER_CASES = {
       // Caffe's default PReLU filler (0.25 everywhere) would not show a per-channel mix-up.
       const p = w.find((x) => x.name === 'prelu').blobs[0].data;
       for (let i = 0; i < p.length; i++) p[i] = 0.05 + 0.15 * i;
+      // Caffe stores a channel-shared slope as a 0-axis blob (shape []); src/layers/prelu.ts says [1],
+      // which Caffe rejects on load ("shape mismatch"), so store what Caffe expects.
+      w.find((x) => x.name === 'prelu_shared').blobs[0].shape = [];
     },
     text:
       input(2, 4, 5, 5) +
@@ -322,9 +325,18 @@ function makeCase(name, spec) {
   fs.writeFileSync(netFile, header + printText(net, caffeType('NetParameter')));
   net = readNetText(netFile); // exactly what the tests will read
 
+  const shapes = inferShapes(net);
+  const inputLayer = shapes.layers.find((l) => l.type === 'Input');
+  const inputName = inputLayer.tops[0];
+  const inputShape = shapes.blobs.get(inputName);
+  const x = imageLike(inputShape, SEED, spec.inputScale || 1);
+  writeNpy(path.join(dir, 'input.npy'), { data: x, shape: inputShape });
+
+  // BatchNorm statistics are calibrated on the fixture input itself: calibration on N(0, 1) noise
+  // does not carry over to a smooth image-like input (activations grow block after block).
   const calibrate = spec.text === undefined || spec.calibrate === true;
   const t0 = Date.now();
-  const weights = randomWeights(net, { seed: SEED, calibrate });
+  const weights = randomWeights(net, { seed: SEED, calibrate: calibrate ? { input: x } : false });
   const genMs = Date.now() - t0;
   if (spec.post) spec.post(weights);
   const wTmp = path.join(tmp, 'weights.caffemodel');
@@ -336,12 +348,6 @@ function makeCase(name, spec) {
   else if (fs.existsSync(wFile)) fs.unlinkSync(wFile);
   if (!committed && spec.post) throw new Error(`${name}: post-processed weights must be small enough to commit`);
 
-  const shapes = inferShapes(net);
-  const inputLayer = shapes.layers.find((l) => l.type === 'Input');
-  const inputName = inputLayer.tops[0];
-  const inputShape = shapes.blobs.get(inputName);
-  const x = imageLike(inputShape, SEED, spec.inputScale || 1);
-  writeNpy(path.join(dir, 'input.npy'), { data: x, shape: inputShape });
   const inF32 = path.join(tmp, 'in.f32');
   fs.writeFileSync(inF32, Buffer.from(x.buffer, x.byteOffset, x.byteLength));
 
@@ -381,6 +387,8 @@ function makeCase(name, spec) {
     // The split copies the value its source had when the split ran; in-place layers may change the
     // source later, so only record whether they are still equal.
     e.splitEqualsSource = a.length === b.length && a.every((v, i) => Object.is(v, b[i]));
+    // An exact copy is not stored twice: the harness takes it from its source.
+    if (e.splitEqualsSource) delete arrays[e.key];
   }
   writeNpz(path.join(dir, 'blobs.npz'), arrays, { compress: true });
 
@@ -391,7 +399,8 @@ function makeCase(name, spec) {
     input: { blob: inputName, shape: inputShape, file: 'input.npy' },
     weights: {
       seed: SEED,
-      calibrate,
+      // 'input': BatchNorm statistics calibrated on input.npy (randomWeights' calibrate.input).
+      calibrate: calibrate ? 'input' : false,
       postProcessed: Boolean(spec.post),
       file: committed ? 'weights.caffemodel' : null,
       bytes: wBytes.length,
