@@ -8,4 +8,6 @@ module.exports = {
     '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json' }],
   },
   testTimeout: 120000,
+  // Builds dist/ once for the tests that run the compiled CLI (test/cli).
+  globalSetup: '<rootDir>/test/global-setup.ts',
 };
