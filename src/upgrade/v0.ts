@@ -56,10 +56,10 @@ const v0Name = (l: V1LayerParameter, i: number): string => l.layer?.name ?? l.na
  * and reads the padding layer's input instead. The result is a fresh net.
  */
 export function foldV0Padding(net: NetParameter): NetParameter {
-  const layers = net.layers ?? [];
-  const out = cloneMessage(net);
+  const { layers: given, ...rest } = net;
+  const layers = given ?? [];
   const kept: V1LayerParameter[] = [];
-  out.layers = kept;
+  const out: NetParameter = { ...cloneMessage(rest), layers: kept };
   // Index of the layer that last wrote each blob; -1 for net inputs.
   const lastTop = new Map<string, number>();
   for (const name of net.input ?? []) lastTop.set(name, -1);
