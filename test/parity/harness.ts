@@ -1,0 +1,238 @@
+/**
+ * Parity harness over the real-Caffe fixtures in test/fixtures/parity/<case>/ (how they were made:
+ * SOURCE.md there). Tests never need Caffe.
+ *
+ * Use:
+ *   import { PARITY_CASES, loadCase, compareBlob, compareAll } from '../parity/harness';
+ *   for (const name of PARITY_CASES) {
+ *     const c = loadCase(name);          // c.net (NetParameter), c.weights (LayerWeights[]),
+ *                                        // c.input {blob, shape, data}, c.reference (Map name -> Tensor)
+ *     const mine: Map<string, Float32Array> = run my graph on c.input.data, reading blobs by Caffe name;
+ *     const report = compareAll(c, mine); // every blob of the reference that `mine` has
+ *     expect(report.failures).toEqual([]);
+ *   }
+ *
+ * Tolerances (issue 4): blobs written last by a Softmax ("probabilities") within 1e-5 absolute;
+ * every other blob within 1e-4 of the blob's largest magnitude; and, for the net's final
+ * probabilities, the same top-5 classes (ties within the tolerance are not counted as swaps).
+ * `c.reference` holds Caffe's value of each blob after the LAST layer writing it (in-place
+ * BatchNorm/Scale/ReLU chains show the post-ReLU value), plus Caffe's automatic `*_split_N` blobs
+ * (`c.manifest.blobs[i].splitOf` names the source). `c.finalProbs` lists the Softmax outputs that
+ * no layer consumes.
+ *
+ * Weights: small cases ship `weights.caffemodel`; the big ones are regenerated with
+ * randomWeights(seed, calibrated on input.npy) and checked against the manifest's sha256, so
+ * any change to the generator fails loudly instead of silently comparing against other weights.
+ */
+import * as crypto from 'crypto';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { readCaffemodel, writeCaffemodel } from '../../src/caffemodel';
+import { randomWeights } from '../../src/caffemodel/random';
+import type { Tensor } from '../../src/caffemodel/reference-forward';
+import type { LayerWeights } from '../../src/caffemodel/types';
+import { readNpy, readNpz, toFloat32 } from '../../src/runtime/npy';
+import type { NetParameter } from '../../src/schema';
+import { readNetText } from '../../src/upgrade';
+
+export const PARITY_DIR = path.resolve(__dirname, '..', 'fixtures', 'parity');
+
+export const PROB_ABS_TOL = 1e-5;
+export const REL_TOL = 1e-4;
+
+export interface ManifestBlob {
+  name: string;
+  /** Key in blobs.npz ('/' -> '__'); absent from the archive for exact split copies. */
+  key: string;
+  shape: number[];
+  /** Type of the last layer writing the blob (absent for Caffe's split blobs). */
+  producer?: string;
+  splitOf?: string;
+  splitEqualsSource?: boolean;
+}
+
+export interface Manifest {
+  case: string;
+  about: string;
+  source?: { official: string; factor: number; classes: number; size: number };
+  input: { blob: string; shape: number[]; file: string };
+  weights: { seed: number; calibrate: 'input' | false; postProcessed: boolean; file: string | null; bytes: number; sha256: string };
+  caffe: Record<string, string | number>;
+  blobs: ManifestBlob[];
+}
+
+export interface ParityCase {
+  name: string;
+  dir: string;
+  manifest: Manifest;
+  net: NetParameter;
+  weights: LayerWeights[];
+  /** The caffemodel bytes the reference was computed with (read or regenerated). */
+  weightsBytes: Buffer;
+  input: { blob: string; shape: number[]; data: Float32Array };
+  /** Caffe's blobs by Caffe name (split copies filled in from their source). */
+  reference: Map<string, Tensor>;
+  /** Softmax outputs that no layer consumes: the net's probabilities. */
+  finalProbs: string[];
+}
+
+/** Every case directory, sorted. */
+export const PARITY_CASES: string[] = fs.existsSync(PARITY_DIR)
+  ? fs
+      .readdirSync(PARITY_DIR)
+      .filter((d) => fs.existsSync(path.join(PARITY_DIR, d, 'case.json')))
+      .sort()
+  : [];
+
+export function sha256(bytes: Uint8Array): string {
+  return crypto.createHash('sha256').update(bytes).digest('hex');
+}
+
+export function readManifest(name: string): Manifest {
+  return JSON.parse(fs.readFileSync(path.join(PARITY_DIR, name, 'case.json'), 'utf8')) as Manifest;
+}
+
+/** The caffemodel bytes for a regenerated case, made exactly as tools/make-parity-fixtures.js does. */
+export function regenerateWeights(net: NetParameter, manifest: Manifest, input: Float32Array): { weights: LayerWeights[]; bytes: Buffer } {
+  const weights = randomWeights(net, { seed: manifest.weights.seed, calibrate: manifest.weights.calibrate === 'input' ? { input } : false });
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'parity-w-'));
+  try {
+    const file = path.join(tmp, 'w.caffemodel');
+    writeCaffemodel(file, net, weights);
+    return { weights, bytes: fs.readFileSync(file) };
+  } finally {
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+const cache = new Map<string, ParityCase>();
+
+/** Loads (and caches) one case. Throws if regenerated weights do not match the recorded sha256. */
+export function loadCase(name: string): ParityCase {
+  const hit = cache.get(name);
+  if (hit) return hit;
+  const dir = path.join(PARITY_DIR, name);
+  const manifest = readManifest(name);
+  const net = readNetText(path.join(dir, 'net.prototxt'));
+  const npy = readNpy(path.join(dir, manifest.input.file));
+  const input = { blob: manifest.input.blob, shape: npy.shape.slice(), data: toFloat32(npy) };
+  let weights: LayerWeights[];
+  let weightsBytes: Buffer;
+  if (manifest.weights.file !== null) {
+    weightsBytes = fs.readFileSync(path.join(dir, manifest.weights.file));
+    weights = readCaffemodel(weightsBytes).layers.filter((l) => l.blobs.length > 0);
+  } else {
+    ({ weights, bytes: weightsBytes } = regenerateWeights(net, manifest, input.data));
+  }
+  const got = sha256(weightsBytes);
+  if (got !== manifest.weights.sha256) {
+    throw new Error(
+      `parity case '${name}': weights sha256 ${got} differs from the recorded ${manifest.weights.sha256}; ` +
+        'the random-weight generator (or the caffemodel writer) changed: remake the fixtures with tools/make-parity-fixtures.js',
+    );
+  }
+  const npz = readNpz(path.join(dir, 'blobs.npz'));
+  const reference = new Map<string, Tensor>();
+  for (const b of manifest.blobs) {
+    const arr = npz[b.key];
+    if (arr !== undefined) reference.set(b.name, { shape: b.shape.slice(), data: toFloat32(arr) });
+  }
+  for (const b of manifest.blobs) {
+    if (reference.has(b.name) || b.splitOf === undefined || !b.splitEqualsSource) continue;
+    const src = reference.get(b.splitOf);
+    if (src) reference.set(b.name, { shape: b.shape.slice(), data: src.data });
+  }
+  const consumed = new Set((net.layer ?? []).flatMap((l) => (l.bottom ?? []).filter((x) => !(l.top ?? []).includes(x))));
+  const finalProbs = manifest.blobs.filter((b) => b.producer === 'Softmax' && !consumed.has(b.name)).map((b) => b.name);
+  const c: ParityCase = { name, dir, manifest, net, weights, weightsBytes, input, reference, finalProbs };
+  cache.set(name, c);
+  return c;
+}
+
+export interface BlobComparison {
+  name: string;
+  ok: boolean;
+  kind: 'probabilities' | 'values';
+  /** Largest |mine - caffe|. */
+  maxAbsDiff: number;
+  /** maxAbsDiff / max |caffe| (values) or maxAbsDiff itself (probabilities). */
+  error: number;
+  tolerance: number;
+  detail?: string;
+}
+
+function topK(p: Float32Array, offset: number, n: number, k: number): number[] {
+  return Array.from({ length: n }, (_, i) => i)
+    .sort((a, b) => p[offset + b] - p[offset + a] || a - b)
+    .slice(0, k);
+}
+
+/**
+ * Compares one blob with Caffe's. Probabilities (kind) also get the top-5 check per row of the
+ * last axis group (N x classes after flattening from axis 1).
+ */
+export function compareBlob(name: string, mine: Float32Array, ref: Tensor, kind: 'probabilities' | 'values', topCheck = false): BlobComparison {
+  if (mine.length !== ref.data.length) {
+    return { name, ok: false, kind, maxAbsDiff: Infinity, error: Infinity, tolerance: 0, detail: `has ${mine.length} values, Caffe ${ref.data.length} [${ref.shape.join(', ')}]` };
+  }
+  let maxAbsDiff = 0;
+  let maxRef = 0;
+  for (let i = 0; i < mine.length; i++) {
+    const d = Math.abs(mine[i] - ref.data[i]);
+    if (!(d <= maxAbsDiff)) maxAbsDiff = Number.isNaN(d) ? Infinity : d;
+    maxRef = Math.max(maxRef, Math.abs(ref.data[i]));
+  }
+  const tolerance = kind === 'probabilities' ? PROB_ABS_TOL : REL_TOL;
+  const error = kind === 'probabilities' ? maxAbsDiff : maxAbsDiff / (maxRef > 0 ? maxRef : 1);
+  let ok = error <= tolerance;
+  let detail: string | undefined;
+  if (ok && topCheck && ref.shape.length >= 2) {
+    const n = ref.shape[0];
+    const classes = ref.data.length / n;
+    const k = Math.min(5, classes);
+    for (let r = 0; r < n && ok; r++) {
+      const a = topK(mine, r * classes, classes, k);
+      const b = topK(ref.data, r * classes, classes, k);
+      for (let i = 0; i < k; i++) {
+        // A swap of two classes whose Caffe probabilities tie within the tolerance is not an error.
+        if (a[i] !== b[i] && Math.abs(ref.data[r * classes + a[i]] - ref.data[r * classes + b[i]]) > PROB_ABS_TOL) {
+          ok = false;
+          detail = `row ${r}: top-${k} [${a.join(', ')}] vs Caffe [${b.join(', ')}]`;
+          break;
+        }
+      }
+    }
+  }
+  return { name, ok, kind, maxAbsDiff, error, tolerance, detail };
+}
+
+export interface ParityReport {
+  compared: BlobComparison[];
+  /** One line per failing blob. */
+  failures: string[];
+  /** Reference blobs `mine` did not have (split copies excluded). */
+  missing: string[];
+}
+
+/** Compares every blob `mine` provides against Caffe's, with the issue's tolerances. */
+export function compareAll(c: ParityCase, mine: ReadonlyMap<string, Float32Array>): ParityReport {
+  const compared: BlobComparison[] = [];
+  const missing: string[] = [];
+  for (const b of c.manifest.blobs) {
+    if (b.splitOf !== undefined) continue;
+    const ref = c.reference.get(b.name);
+    const m = mine.get(b.name);
+    if (ref === undefined) continue;
+    if (m === undefined) {
+      missing.push(b.name);
+      continue;
+    }
+    const kind = b.producer === 'Softmax' ? 'probabilities' : 'values';
+    compared.push(compareBlob(b.name, m, ref, kind, c.finalProbs.includes(b.name)));
+  }
+  const failures = compared
+    .filter((r) => !r.ok)
+    .map((r) => `${c.name}/${r.name}: ${r.kind} error ${r.error.toExponential(3)} > ${r.tolerance}${r.detail ? ` (${r.detail})` : ''}`);
+  return { compared, failures, missing };
+}
