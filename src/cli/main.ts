@@ -1,5 +1,5 @@
 import yargs, { type Argv, type CommandModule } from 'yargs';
-import { SenetError, UsageError } from '../errors';
+import { SenetError, TextFormatError, UsageError } from '../errors';
 import { commands } from './commands';
 
 // eslint-disable-next-line @typescript-eslint/no-var-requires
@@ -13,7 +13,8 @@ export const EXIT_USAGE = 2;
 /** Prints one line for an error; a stack trace only for internal errors under --debug. */
 export function reportError(err: unknown, debug: boolean): number {
   if (err instanceof SenetError) {
-    process.stderr.write(`senet: ${err.message}\n`);
+    // Positioned errors keep the FILE:LINE:COL: prefix first, as compilers do, so editors can jump there.
+    process.stderr.write(err instanceof TextFormatError ? `${err.message}\n` : `senet: ${err.message}\n`);
     if (debug && err.stack) process.stderr.write(`${err.stack}\n`);
     return err.exitCode;
   }
