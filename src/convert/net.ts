@@ -287,12 +287,5 @@ function foldConvolution(ctx: ConvertContext, run: { layer: LayerParameter; blob
       }
     }
   }
-  const per = w.data.length / o;
-  const nw = new Float32Array(w.data.length);
-  for (let c = 0; c < o; c++) {
-    const m = mul[c];
-    const off = c * per;
-    for (let k = 0; k < per; k++) nw[off + k] = w.data[off + k] * m;
-  }
-  return convertConvolution(ctx, nw, Float32Array.from(add))[0];
+  return convertConvolution(ctx, mul, Float32Array.from(add))[0];
 }

@@ -60,17 +60,38 @@ function tensorOperand(ctx: ConvertContext, t: TensorRef, opShape: readonly numb
 
 // ------------------------------------------------------------------ convolution
 
-/** Caffe [O, I/G, kh, kw] -> HWIO [kh, kw, I/G, O]. */
-function hwio(w: { data: Float32Array; shape: readonly number[] }): { data: Float32Array; shape: number[] } {
-  const [o, i, kh, kw] = w.shape;
-  return { data: permuteHost(w.data, [o, i, kh, kw], [2, 3, 1, 0]), shape: [kh, kw, i, o] };
+/**
+ * Caffe [O, I/G, kh, kw] -> HWIO [kh, kw, I/G, O], each output channel o times `mul[o]` when
+ * given (BatchNorm folding). Per kernel position this is an O x I transpose, done in 32 x 32
+ * tiles so both sides stay in cache (a plain strided loop is ~20x slower on SENet-154).
+ */
+export function hwio(w: { data: Float32Array; shape: readonly number[] }, mul?: Float64Array): { data: Float32Array; shape: number[] } {
+  const [O, I, kh, kw] = w.shape;
+  const KK = kh * kw;
+  const src = w.data;
+  const out = new Float32Array(src.length);
+  const T = 32;
+  for (let p = 0; p < KK; p++) {
+    for (let o0 = 0; o0 < O; o0 += T) {
+      const o1 = Math.min(O, o0 + T);
+      for (let i0 = 0; i0 < I; i0 += T) {
+        const i1 = Math.min(I, i0 + T);
+        for (let o = o0; o < o1; o++) {
+          const m = mul === undefined ? 1 : mul[o];
+          const base = o * I * KK + p;
+          for (let i = i0; i < i1; i++) out[(p * I + i) * O + o] = src[base + i * KK] * m;
+        }
+      }
+    }
+  }
+  return { data: out, shape: [kh, kw, I, O] };
 }
 
 /**
- * Convolution with explicit symmetric padding. `weights`/`bias` may be replaced by folded ones
- * (BatchNorm/Scale folding in net.ts).
+ * Convolution with explicit symmetric padding. With BatchNorm/Scale folding (net.ts) the weights
+ * are multiplied per output channel by `mul` and `bias` replaces the bias.
  */
-export function convertConvolution(ctx: ConvertContext, weights?: Float32Array, bias?: Float32Array | null): TensorRef[] {
+export function convertConvolution(ctx: ConvertContext, mul?: Float64Array, bias?: Float32Array | null): TensorRef[] {
   only1(ctx, 'Convolution');
   const { g, layer } = ctx;
   const inShape = ctx.inputShapes[0];
@@ -81,9 +102,8 @@ export function convertConvolution(ctx: ConvertContext, weights?: Float32Array, 
   if ((sh > 1 || sw > 1) && (dh > 1 || dw > 1)) throw unsupported(ctx, 'combines stride > 1 with dilation > 1, which TF.js cannot run');
   const [ph, pw] = geo.pad;
   const opts = { strides: [sh, sw] as [number, number], dilations: [dh, dw] as [number, number], pads: [ph, ph, pw, pw] as [number, number, number, number] };
-  const wBlob = { data: weights ?? ctx.blobs[0].data, shape: ctx.blobs[0].shape };
   const b = bias === undefined ? (geo.biasTerm ? ctx.blobs[1].data : null) : bias;
-  const f = hwio(wBlob);
+  const f = hwio(ctx.blobs[0], mul);
   const cin = inShape[1];
   const G = geo.group;
   const O = geo.numOutput;
