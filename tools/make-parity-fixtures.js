@@ -275,10 +275,10 @@ function shrinkNet(net, { factor, classes, size, suffix }) {
 }
 
 const ARCH_CASES = {
-  se_resnet_50: { official: 'SE-ResNet-50', factor: 8, size: 64, classes: 10 },
-  se_resnext_50: { official: 'SE-ResNeXt-50', factor: 8, size: 64, classes: 10 },
-  se_bn_inception: { official: 'SE-BN-Inception', factor: 8, size: 64, classes: 10 },
-  senet_154: { official: 'SENet-154', factor: 16, size: 64, classes: 10 },
+  se_resnet_50: { official: 'SE-ResNet-50', factor: 8, size: 128, classes: 10 },
+  se_resnext_50: { official: 'SE-ResNeXt-50', factor: 8, size: 128, classes: 10 },
+  se_bn_inception: { official: 'SE-BN-Inception', factor: 8, size: 128, classes: 10 },
+  senet_154: { official: 'SENet-154', factor: 16, size: 128, classes: 10 },
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -374,7 +374,9 @@ function makeCase(name, spec) {
     if (producer.has(b.name)) entry.producer = producer.get(b.name);
     else {
       // Caffe's automatic split: <blob>_<layer>_<top index>_split_<i>, a copy of <blob>.
-      const src = [...producer.keys()].find((s) => b.name.startsWith(`${s}_`) && /_split_\d+$/.test(b.name));
+      const src = [...producer.keys()]
+        .filter((s) => b.name.startsWith(`${s}_`) && /_split_\d+$/.test(b.name))
+        .sort((p, q) => q.length - p.length)[0]; // the longest: "gap" is also a prefix of "gap_flat_..."
       if (src === undefined) throw new Error(`${name}: blob ${b.name} is neither a layer top nor a split`);
       entry.splitOf = src;
     }

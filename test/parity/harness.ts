@@ -20,6 +20,11 @@
  * (`c.manifest.blobs[i].splitOf` names the source). `c.finalProbs` lists the Softmax outputs that
  * no layer consumes.
  *
+ * Caution (measured with our float64-accumulating reference forward pass): on the reduced deep
+ * nets the per-blob error against Caffe reaches 1e-4..2e-3 (relative) on small SE blobs (pooled
+ * means, squeeze convs) late in the net, and SENet-154's probabilities differ by 2.3e-5; a float32
+ * converter should expect the same order, so the strict tolerances fit the per-layer cases best.
+ *
  * Weights: small cases ship `weights.caffemodel`; the big ones are regenerated with
  * randomWeights(seed, calibrated on input.npy) and checked against the manifest's sha256, so
  * any change to the generator fails loudly instead of silently comparing against other weights.
@@ -187,11 +192,11 @@ export function compareBlob(name: string, mine: Float32Array, ref: Tensor, kind:
   const error = kind === 'probabilities' ? maxAbsDiff : maxAbsDiff / (maxRef > 0 ? maxRef : 1);
   let ok = error <= tolerance;
   let detail: string | undefined;
-  if (ok && topCheck && ref.shape.length >= 2) {
+  if (topCheck && ref.shape.length >= 2) {
     const n = ref.shape[0];
     const classes = ref.data.length / n;
     const k = Math.min(5, classes);
-    for (let r = 0; r < n && ok; r++) {
+    for (let r = 0; r < n && detail === undefined; r++) {
       const a = topK(mine, r * classes, classes, k);
       const b = topK(ref.data, r * classes, classes, k);
       for (let i = 0; i < k; i++) {

@@ -2,9 +2,10 @@ import type { CommandModule } from 'yargs';
 import { fmtCommand } from './fmt';
 import { convertCommand } from './convert';
 import { generateCommand } from './generate';
+import { initWeightsCommand } from './init-weights';
 import { runCommand } from './run';
 import { upgradeCommand } from './upgrade';
 
 /** Every CLI command, one module each; the order is the order of `senet --help`. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export const commands: CommandModule<any, any>[] = [generateCommand, fmtCommand, upgradeCommand, convertCommand, runCommand];
+export const commands: CommandModule<any, any>[] = [generateCommand, fmtCommand, upgradeCommand, convertCommand, runCommand, initWeightsCommand];

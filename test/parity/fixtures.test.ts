@@ -1,0 +1,98 @@
+/**
+ * Checks the real-Caffe parity fixtures themselves: weights reproduce their sha256 (regenerated
+ * where not committed), every blob is present with the shape our shape inference gives, and our
+ * plain reference forward pass agrees with Caffe on every blob within the parity tolerances.
+ */
+import { referenceForward } from '../../src/caffemodel/reference-forward';
+import { countOf, inferShapes } from '../../src/layers';
+import { readNpz } from '../../src/runtime/npy';
+import * as path from 'path';
+import { PARITY_CASES, compareAll, loadCase, regenerateWeights, sha256 } from './harness';
+
+// Types the reference forward pass does not implement (LRN WITHIN_CHANNEL).
+const NO_REFERENCE = new Set(['lrn_within']);
+
+describe('parity fixtures', () => {
+  it('has the per-layer cases and the four reduced official nets', () => {
+    for (const c of ['conv', 'conv_group', 'pooling', 'batchnorm', 'axpy', 'se_resnet_50', 'se_resnext_50', 'se_bn_inception', 'senet_154']) {
+      expect(PARITY_CASES).toContain(c);
+    }
+  });
+
+  describe.each(PARITY_CASES)('%s', (name) => {
+    it('weights match the recorded sha256, and unmodified ones are what the generator makes', () => {
+      const c = loadCase(name); // throws on a sha256 mismatch
+      expect(sha256(c.weightsBytes)).toBe(c.manifest.weights.sha256);
+      expect(c.weightsBytes.length).toBe(c.manifest.weights.bytes);
+      if (c.manifest.weights.file !== null && !c.manifest.weights.postProcessed) {
+        const again = regenerateWeights(c.net, c.manifest, c.input.data);
+        expect(sha256(again.bytes)).toBe(c.manifest.weights.sha256);
+      }
+    });
+
+    it('has every blob, with the shapes shape inference gives', () => {
+      const c = loadCase(name);
+      expect(c.input.shape).toEqual(c.manifest.input.shape);
+      const shapes = inferShapes(c.net);
+      const npz = readNpz(path.join(c.dir, 'blobs.npz'));
+      const names = new Set(c.manifest.blobs.map((b) => b.name));
+      for (const blob of shapes.blobs.keys()) expect(names.has(blob) ? blob : `missing ${blob}`).toBe(blob);
+      for (const b of c.manifest.blobs) {
+        const want = b.splitOf === undefined ? shapes.blobs.get(b.name) : shapes.blobs.get(b.splitOf);
+        expect([b.name, b.shape]).toEqual([b.name, want]);
+        const ref = c.reference.get(b.name);
+        if (b.splitOf !== undefined && b.splitEqualsSource) expect(npz[b.key]).toBeUndefined();
+        else expect(npz[b.key]?.shape).toEqual(b.shape);
+        expect(ref?.data.length).toBe(countOf(b.shape));
+        expect(ref?.data.every(Number.isFinite)).toBe(true);
+      }
+      // Every layer with stored blobs has them, with the element counts the handlers give.
+      const byName = new Map(c.weights.map((w) => [w.name, w]));
+      for (const l of shapes.layers) {
+        if (l.blobShapes.length === 0) continue;
+        const w = byName.get(l.name);
+        expect([l.name, w?.blobs.map((b) => b.data.length)]).toEqual([l.name, l.blobShapes.map((s) => countOf(s))]);
+      }
+    });
+
+    const maybe = NO_REFERENCE.has(name) ? it.skip : it;
+    maybe('our reference forward pass matches Caffe on every blob', () => {
+      const c = loadCase(name);
+      const mine = referenceForward(c.net, {
+        inputs: { [c.input.blob]: { shape: c.input.shape, data: c.input.data } },
+        weights: new Map(c.weights.map((w) => [w.name, w.blobs])),
+      });
+      const report = compareAll(
+        c,
+        new Map([...mine].map(([k, t]) => [k, t.data])),
+      );
+      expect(report.missing).toEqual([]);
+      expect(report.compared.length).toBeGreaterThan(0);
+      if (c.manifest.source === undefined) {
+        expect(report.failures).toEqual([]);
+      } else {
+        // Deep nets: float32 rounding (our float64 sums vs Caffe's float32 BLAS) grows through
+        // the blocks; small SE blobs (pooled means, squeeze convs) reach 1e-4..2e-3 of their own
+        // largest value, SENet-154's probabilities 2.3e-5 (measured). Same top-5 is required.
+        const prob = report.compared.find((r) => r.name === 'prob');
+        expect(prob?.maxAbsDiff).toBeLessThan(5e-5);
+        expect(prob?.detail).toBeUndefined();
+        const worst = Math.max(...report.compared.map((r) => r.error));
+        expect(worst).toBeLessThan(3e-3);
+      }
+    });
+  });
+
+  it('the reduced official nets have sane activations and spread-out probabilities', () => {
+    for (const name of ['se_resnet_50', 'se_resnext_50', 'se_bn_inception', 'senet_154']) {
+      const c = loadCase(name);
+      let maxAbs = 0;
+      for (const t of c.reference.values()) for (const v of t.data) maxAbs = Math.max(maxAbs, Math.abs(v));
+      expect(maxAbs).toBeLessThan(50);
+      expect(c.finalProbs).toEqual(['prob']);
+      const p = c.reference.get('prob')!.data;
+      expect(p.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 5);
+      expect(Math.max(...p)).toBeLessThan(0.9);
+    }
+  });
+});
