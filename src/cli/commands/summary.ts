@@ -1,0 +1,33 @@
+/** `senet summary ID|FILE`: per-layer output shapes, parameters and multiply-adds, with totals. */
+import type { Argv, CommandModule } from 'yargs';
+import { formatSummaryTable, shapeLabel, summarize } from '../../report';
+import { netTargetOptions, resolveNetTarget, type NetTargetArgs } from '../net-target';
+
+interface SummaryArgs extends NetTargetArgs {
+  json?: boolean;
+}
+
+export function runSummary(a: SummaryArgs, out: (s: string) => void = (s) => process.stdout.write(s)): void {
+  const r = resolveNetTarget(a);
+  const s = summarize(r.shapes);
+  if (a.json) {
+    out(JSON.stringify(s, null, 2) + '\n');
+    return;
+  }
+  const inputs = r.shapes.layers
+    .filter((l) => l.bottoms.length === 0)
+    .flatMap((l) => l.tops.map((t, i) => `${t} ${shapeLabel(l.outputShapes[i])}`));
+  const legacy = (r.net.input ?? []).map((n) => `${n} ${shapeLabel(r.shapes.blobs.get(n) ?? [])}`);
+  out(formatSummaryTable(s, { heading: [`input: ${[...legacy, ...inputs].join(', ') || '-'}   phase: ${r.phase}   source: ${r.source}`] }));
+}
+
+export const summaryCommand: CommandModule<object, SummaryArgs> = {
+  command: 'summary <target>',
+  describe: 'per-layer output shapes (Caffe rules), parameters and multiply-adds, with totals',
+  builder: (y: Argv) =>
+    netTargetOptions(y)
+      .option('json', { type: 'boolean', describe: 'print JSON: { name, params, macs, layers: [{ name, type, tops, shape, params, macs }] }' })
+      .example('$0 summary se-resnet-50', 'the table for an architecture ID')
+      .example('$0 summary SENet-154.prototxt --json', 'a prototxt file, as JSON') as unknown as Argv<SummaryArgs>,
+  handler: (a) => runSummary(a),
+};
