@@ -1,0 +1,6 @@
+/** Verification: parity with real Caffe blob by blob, ImageNet-protocol evaluation, preprocessing, label orders. */
+export * from './compare';
+export * from './report';
+export * from './parity';
+export * from './labels';
+export * from './preprocess';

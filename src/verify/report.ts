@@ -1,0 +1,164 @@
+/** Renderings of a ParityReport: a text table, a JSON document, JUnit XML. */
+import type { BlobResult, ParityReport } from './compare';
+
+function num(x: number): string {
+  if (Number.isNaN(x)) return '-';
+  if (!Number.isFinite(x)) return 'inf';
+  return x === 0 ? '0' : x.toExponential(2);
+}
+
+function verdictText(r: BlobResult): string {
+  switch (r.verdict) {
+    case 'pass': return 'ok';
+    case 'fail': return 'FAIL';
+    case 'shape-mismatch': return 'FAIL (shape)';
+    default: return 'skipped';
+  }
+}
+
+function pad(s: string, n: number, right = false): string {
+  return right ? s.padStart(n) : s.padEnd(n);
+}
+
+/** The human-readable table plus the summary lines. */
+export function formatParityTable(rep: ParityReport): string {
+  const rows = rep.results.map((r) => [
+    r.blob,
+    r.verdict === 'skipped' ? `[${r.refShape.join(',')}]` : `[${r.shape.join(',')}]`,
+    num(r.maxAbsError),
+    num(r.maxRelError),
+    r.verdict === 'skipped' ? '-' : `${r.kind === 'probabilities' ? 'abs' : 'rel'} ${num(r.kind === 'probabilities' || r.refMax === 0 ? r.bound : r.bound / r.refMax)}`,
+    verdictText(r),
+  ]);
+  const head = ['blob', 'shape', 'max abs err', 'max rel err', 'tolerance', 'verdict'];
+  const w = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const line = (cells: string[]): string => cells.map((c, i) => pad(c, w[i], i >= 2 && i <= 3)).join('  ').trimEnd();
+  const out = [line(head), w.map((n) => '-'.repeat(n)).join('  ')];
+  for (const r of rows) out.push(line(r));
+  out.push('');
+  for (const r of rep.results) {
+    if (r.verdict === 'shape-mismatch') out.push(`shape mismatch: ${r.blob}: ${r.note}`);
+  }
+  if (rep.onlyInReference.length > 0) out.push(`in the reference but not in the model (${rep.onlyInReference.length}): ${rep.onlyInReference.join(', ')}`);
+  if (rep.onlyInModel.length > 0) out.push(`in the model but not in the reference (${rep.onlyInModel.length}): ${rep.onlyInModel.join(', ')}`);
+  if (rep.firstDivergence) {
+    const { blob, layers } = rep.firstDivergence;
+    const where = layers.length === 0
+      ? `blob '${blob}'`
+      : layers.length === 1
+        ? `layer '${layers[0]}' (blob '${blob}')`
+        : `layer '${layers[layers.length - 1]}' (blob '${blob}', written by ${layers.map((l) => `'${l}'`).join(', ')}; the error is in one of them)`;
+    out.push(`first divergence: ${where}`);
+  }
+  out.push(
+    `${rep.ok ? 'PASS' : 'FAIL'}: ${rep.passed} passed, ${rep.failed} failed, ${rep.skipped} skipped ` +
+      `(rtol ${rep.rtol} of the blob's max magnitude; atol ${rep.atol} for probabilities)`,
+  );
+  if (rep.passed + rep.failed === 0) out.push('no blob is in both the model and the reference: check the reference file names (blob name with / as __)');
+  return out.join('\n') + '\n';
+}
+
+const jsonNum = (x: number): number | null => (Number.isFinite(x) ? x : null);
+
+/** A JSON-safe document for scripts (non-finite numbers become null). */
+export function parityJson(rep: ParityReport): Record<string, unknown> {
+  return {
+    ok: rep.ok,
+    passed: rep.passed,
+    failed: rep.failed,
+    skipped: rep.skipped,
+    rtol: rep.rtol,
+    atol: rep.atol,
+    firstDivergence: rep.firstDivergence ?? null,
+    onlyInReference: rep.onlyInReference,
+    onlyInModel: rep.onlyInModel,
+    blobs: rep.results.map((r) => ({
+      blob: r.blob,
+      layers: r.layers,
+      verdict: r.verdict,
+      kind: r.kind,
+      shape: r.shape,
+      referenceShape: r.refShape,
+      maxAbsError: jsonNum(r.maxAbsError),
+      maxRelError: jsonNum(r.maxRelError),
+      referenceMaxAbs: jsonNum(r.refMax),
+      bound: jsonNum(r.bound),
+      ...(r.note ? { note: r.note } : {}),
+    })),
+  };
+}
+
+/** XML 1.0 text/attribute escaping; characters XML 1.0 cannot carry at all are dropped. */
+export function xmlEscape(s: string): string {
+  return s
+    // eslint-disable-next-line no-control-regex
+    .replace(/[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/g, '')
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/"/g, '&quot;')
+    .replace(/'/g, '&apos;');
+}
+
+export interface JunitOptions {
+  /** Suite name (e.g. the model). */
+  suite: string;
+  /** Seconds the whole run took. */
+  seconds: number;
+  timestamp?: Date;
+}
+
+/**
+ * JUnit XML as Jenkins/GitLab/GitHub reporters read it: <testsuites> around one <testsuite> with
+ * tests/failures/errors/skipped/time, one <testcase> per compared blob (classname = suite), a
+ * <failure> carrying the numbers, <skipped> for split copies and for reference blobs the model
+ * lacks.
+ */
+export function parityJunit(rep: ParityReport, opts: JunitOptions): string {
+  const cls = xmlEscape(`parity.${opts.suite}`);
+  const cases: string[] = [];
+  for (const r of rep.results) {
+    const name = xmlEscape(r.blob);
+    const open = `    <testcase classname="${cls}" name="${name}" time="0">`;
+    if (r.verdict === 'pass') {
+      cases.push(`    <testcase classname="${cls}" name="${name}" time="0"/>`);
+    } else if (r.verdict === 'skipped') {
+      cases.push(`${open}\n      <skipped message="${xmlEscape(r.note ?? 'skipped')}"/>\n    </testcase>`);
+    } else {
+      const msg = r.verdict === 'shape-mismatch'
+        ? `shape mismatch: ${r.note}`
+        : `max abs error ${num(r.maxAbsError)} > bound ${num(r.bound)} (max rel error ${num(r.maxRelError)}, reference max ${num(r.refMax)})`;
+      const body = [
+        `blob: ${r.blob}`,
+        r.layers.length > 0 ? `layers: ${r.layers.join(', ')}` : undefined,
+        `shape: [${r.shape.join(', ')}], reference [${r.refShape.join(', ')}]`,
+        `kind: ${r.kind}`,
+        `max abs error: ${r.maxAbsError}`,
+        `max rel error: ${r.maxRelError}`,
+        `reference max |x|: ${r.refMax}`,
+        `bound: ${r.bound}`,
+        r.worstIndex >= 0 ? `worst element (C order): ${r.worstIndex}` : undefined,
+      ].filter((x) => x !== undefined).join('\n');
+      const type = r.verdict === 'shape-mismatch' ? 'ShapeMismatch' : 'ToleranceExceeded';
+      cases.push(`${open}\n      <failure message="${xmlEscape(msg)}" type="${type}">${xmlEscape(body)}</failure>\n    </testcase>`);
+    }
+  }
+  for (const b of rep.onlyInReference) {
+    cases.push(`    <testcase classname="${cls}" name="${xmlEscape(b)}" time="0">\n      <skipped message="in the reference but not in the model"/>\n    </testcase>`);
+  }
+  const tests = rep.results.length + rep.onlyInReference.length;
+  const skipped = rep.skipped + rep.onlyInReference.length;
+  const time = opts.seconds.toFixed(3);
+  const ts = (opts.timestamp ?? new Date()).toISOString().replace(/\.\d+Z$/, '');
+  const out = [
+    '<?xml version="1.0" encoding="UTF-8"?>',
+    `<testsuites name="senet parity" tests="${tests}" failures="${rep.failed}" errors="0" skipped="${skipped}" time="${time}">`,
+    `  <testsuite name="${xmlEscape(opts.suite)}" tests="${tests}" failures="${rep.failed}" errors="0" skipped="${skipped}" time="${time}" timestamp="${ts}">`,
+    `    <properties>\n      <property name="rtol" value="${rep.rtol}"/>\n      <property name="atol" value="${rep.atol}"/>\n    </properties>`,
+    ...cases,
+    rep.onlyInModel.length > 0 ? `    <system-out>${xmlEscape(`in the model but not in the reference: ${rep.onlyInModel.join(', ')}`)}</system-out>` : undefined,
+    '  </testsuite>',
+    '</testsuites>',
+  ].filter((x) => x !== undefined);
+  return out.join('\n') + '\n';
+}
