@@ -6,7 +6,8 @@ import { initWeightsCommand } from './init-weights';
 import { runCommand } from './run';
 import { summaryCommand } from './summary';
 import { upgradeCommand } from './upgrade';
+import { parityCommand } from './parity';
 
 /** Every CLI command, one module each; the order is the order of `senet --help`. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export const commands: CommandModule<any, any>[] = [generateCommand, fmtCommand, upgradeCommand, convertCommand, runCommand, summaryCommand, initWeightsCommand];
+export const commands: CommandModule<any, any>[] = [generateCommand, fmtCommand, upgradeCommand, convertCommand, runCommand, summaryCommand, initWeightsCommand, parityCommand];

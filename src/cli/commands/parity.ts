@@ -1,0 +1,81 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import type { Argv, CommandModule } from 'yargs';
+import { SenetError, UsageError } from '../../errors';
+import { initBackend, readNpy, toFloat32, BACKEND_ORDER, type BackendName } from '../../runtime';
+import {
+  convertAndOpen, DEFAULT_ATOL, DEFAULT_RTOL, formatParityTable, openModelDir, parityJson, parityJunit, readReference, runParity, type ParityModel,
+} from '../../verify';
+
+interface ParityArgs {
+  model: string[];
+  input: string;
+  reference: string;
+  atol: number;
+  rtol: number;
+  json: boolean;
+  junit?: string;
+  backend?: string;
+}
+
+/** Parity failed (exit 1) after the report was printed. */
+export class ParityFailedError extends SenetError {}
+
+/** `senet parity (NET.prototxt W.caffemodel | DIR) --input X.npy --reference REF`. */
+export const parityCommand: CommandModule<object, ParityArgs> = {
+  command: 'parity <model..>',
+  describe: 'compare every blob of a converted model (or NET.prototxt W.caffemodel) with blobs dumped from real Caffe',
+  builder: (y: Argv) =>
+    y
+      .positional('model', { type: 'string', array: true, demandOption: true, describe: 'converted model folder, or NET.prototxt W.caffemodel' })
+      .option('input', { alias: 'i', type: 'string', demandOption: true, describe: 'input .npy (float32, NCHW) the reference was made with' })
+      .option('reference', { alias: 'r', type: 'string', demandOption: true, describe: 'folder of <blob>.npy (/ as __) or one .npz' })
+      .option('rtol', { type: 'number', default: DEFAULT_RTOL, describe: "bound on max |error| relative to the blob's max magnitude" })
+      .option('atol', { type: 'number', default: DEFAULT_ATOL, describe: 'absolute bound for probability blobs (and all-zero blobs)' })
+      .option('json', { type: 'boolean', default: false, describe: 'print the report as JSON on stdout' })
+      .option('junit', { type: 'string', describe: 'also write JUnit XML (one testcase per blob) to this file' })
+      .option('backend', { type: 'string', choices: [...BACKEND_ORDER], describe: 'backend (default: the best available)' })
+      .example('$0 parity se-resnet-50 -i x.npy -r caffe-blobs/', 'a converted model against pycaffe dumps')
+      .example('$0 parity net.prototxt w.caffemodel -i x.npy -r blobs.npz --junit parity.xml', 'convert in memory; JUnit for CI') as unknown as Argv<ParityArgs>,
+  handler: async (args) => {
+    const t0 = Date.now();
+    if (args.model.length > 2) throw new UsageError(`give a model folder or NET.prototxt W.caffemodel, not ${args.model.length} paths`);
+    for (const [v, n] of [[args.rtol, 'rtol'], [args.atol, 'atol']] as const) {
+      if (!Number.isFinite(v) || v < 0) throw new UsageError(`--${n} must be a non-negative number`);
+    }
+    const arr = readNpy(args.input);
+    const input = { data: toFloat32(arr), shape: arr.shape.slice() };
+    const reference = readReference(args.reference);
+    const info = await initBackend(args.backend as BackendName | undefined);
+    if (!args.json) process.stderr.write(`senet: backend ${info.name}\n`);
+    let model: ParityModel;
+    if (args.model.length === 2) {
+      model = await convertAndOpen(args.model[0], args.model[1], input.shape);
+    } else {
+      if (!fs.existsSync(args.model[0]) || !fs.statSync(args.model[0]).isDirectory()) {
+        throw new UsageError(`'${args.model[0]}' is not a model folder (or give NET.prototxt W.caffemodel)`);
+      }
+      model = await openModelDir(args.model[0]);
+    }
+    let rep;
+    try {
+      rep = runParity(model, input, reference, { rtol: args.rtol, atol: args.atol });
+    } finally {
+      model.dispose();
+    }
+    if (args.json) process.stdout.write(JSON.stringify(parityJson(rep), null, 2) + '\n');
+    else process.stdout.write(formatParityTable(rep));
+    if (args.junit !== undefined) {
+      const suite = path.basename(args.model[0]).replace(/\.prototxt$/, '');
+      const tmp = `${args.junit}.tmp-${process.pid}`;
+      fs.writeFileSync(tmp, parityJunit(rep, { suite, seconds: (Date.now() - t0) / 1000 }));
+      fs.renameSync(tmp, args.junit);
+    }
+    if (!rep.ok) {
+      const where = rep.firstDivergence
+        ? `first divergence at ${rep.firstDivergence.layers.length > 0 ? `layer '${rep.firstDivergence.layers[rep.firstDivergence.layers.length - 1]}' (blob '${rep.firstDivergence.blob}')` : `blob '${rep.firstDivergence.blob}'`}`
+        : 'no blob in common';
+      throw new ParityFailedError(`parity failed: ${rep.failed} of ${rep.passed + rep.failed} blobs out of tolerance; ${where}`);
+    }
+  },
+};
