@@ -13,7 +13,8 @@ export const prelu: LayerHandler = {
   },
   blobShapes(layer, [input]) {
     if (input.length < 2) throw netError(layer, `input must have at least 2 axes; got ${input.length}`);
-    return [layer.prelu_param?.channel_shared ? [1] : [input[1]]];
+    // A shared slope is a 0-axis blob (one element), exactly as Caffe creates and stores it.
+    return [layer.prelu_param?.channel_shared ? [] : [input[1]]];
   },
   macs: noMacs,
 };

@@ -146,9 +146,9 @@ describe('BatchNorm, Scale, Bias, PReLU', () => {
     expect(blobs(L('Bias'), [1, 64, 5, 5])).toEqual([[64]]);
     expect(blobs(L('Bias', { bottom: ['x', 'b'] }), [1, 64, 5, 5], [64, 5])).toEqual([]);
   });
-  test('PReLU: [C] or [1] when channel_shared', () => {
+  test('PReLU: [C], or a 0-axis blob (one element) when channel_shared, as Caffe stores it', () => {
     expect(blobs(L('PReLU'), [1, 32, 5, 5])).toEqual([[32]]);
-    expect(blobs(L('PReLU', { prelu_param: { channel_shared: true } }), [1, 32, 5, 5])).toEqual([[1]]);
+    expect(blobs(L('PReLU', { prelu_param: { channel_shared: true } }), [1, 32, 5, 5])).toEqual([[]]);
   });
 });
 
