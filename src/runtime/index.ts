@@ -3,3 +3,4 @@ export * from './load';
 export * from './run';
 export * from './npy';
 export * from './pool';
+export * from './bench';

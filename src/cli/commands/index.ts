@@ -1,4 +1,5 @@
 import type { CommandModule } from 'yargs';
+import { benchCommand } from './bench';
 import { fmtCommand } from './fmt';
 import { convertCommand } from './convert';
 import { generateCommand } from './generate';
@@ -10,4 +11,4 @@ import { parityCommand } from './parity';
 
 /** Every CLI command, one module each; the order is the order of `senet --help`. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export const commands: CommandModule<any, any>[] = [generateCommand, fmtCommand, upgradeCommand, convertCommand, runCommand, summaryCommand, initWeightsCommand, parityCommand];
+export const commands: CommandModule<any, any>[] = [generateCommand, fmtCommand, upgradeCommand, convertCommand, runCommand, benchCommand, summaryCommand, initWeightsCommand, parityCommand];
