@@ -65,6 +65,16 @@ export interface AddOptions {
 
 let layerType: protobuf.Type | undefined;
 
+/** The phase a layer is restricted to by a single `include { phase }` rule, else 'any'. */
+function onlyPhase(fields: LayerFields): string {
+  const inc = fields.include;
+  const rules = inc === undefined ? [] : Array.isArray(inc) ? inc : [inc];
+  if (rules.length !== 1) return 'any';
+  const r = rules[0];
+  const onlyPhaseKey = Object.keys(r).every((k) => k === 'phase' || (r as Record<string, unknown>)[k] === undefined);
+  return onlyPhaseKey && r.phase !== undefined ? r.phase : 'any';
+}
+
 /** Puts loose values into the schema's shape: single values of repeated fields become arrays. */
 function normalize(type: protobuf.Type, obj: Record<string, unknown>, where: string): Record<string, unknown> {
   const out: Record<string, unknown> = {};
@@ -88,7 +98,8 @@ function normalize(type: protobuf.Type, obj: Record<string, unknown>, where: str
 
 export class NetBuilder {
   private readonly layers: LayerParameter[] = [];
-  private readonly names = new Set<string>();
+  /** Layer name -> the phase each layer of that name is restricted to ('any' when unrestricted). */
+  private readonly names = new Map<string, string[]>();
   /** Comment lines printed after the net's name line (e.g. the official `mean_value` note). */
   readonly comments: string[];
 
@@ -104,7 +115,13 @@ export class NetBuilder {
    * Returns one Top per top blob.
    */
   add(type: string, name: string, bottoms: Top | readonly Top[], fields: LayerFields = {}, opts: AddOptions = {}): Top[] {
-    if (this.names.has(name)) throw new NetError(name, 'a layer of this name already exists in the net');
+    const phase = onlyPhase(fields);
+    const same = this.names.get(name) ?? [];
+    // Caffe's convention: a train/test file may hold two layers of one name (e.g. 'data') when each
+    // is included in a different phase, since only one of them exists in any built net.
+    if (same.some((p) => p === 'any' || p === phase)) {
+      throw new NetError(name, 'a layer of this name already exists in the net (allowed only in disjoint phases)');
+    }
     const bottomList = bottoms instanceof Top ? [bottoms] : [...bottoms];
     for (const b of bottomList) {
       if (b.owner !== this) throw new NetError(name, `bottom '${b.blob}' belongs to another net`);
@@ -121,7 +138,7 @@ export class NetBuilder {
     const layer: LayerParameter = { name, type, ...(bottomList.length ? { bottom: bottomList.map((b) => b.blob) } : {}), top: tops, ...rest };
     if (layer.top!.length === 0) delete layer.top;
     this.layers.push(layer);
-    this.names.add(name);
+    this.names.set(name, [...same, phase]);
     return tops.map((t) => new Top(t, name, this));
   }
 
@@ -199,7 +216,7 @@ export class NetBuilder {
     return { name: this.name, layer: structuredClone(this.layers) };
   }
 
-  /** Layer names in order (for tests and summaries). */
+  /** Layer names in order (for tests and summaries); a name used in two phases appears twice. */
   layerNames(): string[] {
     return this.layers.map((l) => l.name!);
   }

@@ -170,7 +170,7 @@ describe('train phase', () => {
       transform_param: { mirror: true, crop_size: 224, mean_value: [104, 117, 123] },
       data_param: { source: 'train_lmdb', batch_size: 32, backend: 'LMDB' },
     });
-    expect(net.layer![1]).toMatchObject({ name: 'data_test', include: [{ phase: 'TEST' }], transform_param: { mirror: false }, data_param: { source: 'val_lmdb', batch_size: 5 } });
+    expect(net.layer![1]).toMatchObject({ name: 'data', include: [{ phase: 'TEST' }], transform_param: { mirror: false }, data_param: { source: 'val_lmdb', batch_size: 5 } });
     expect(layer(net, 'conv1/7x7_s2')).toMatchObject({
       param: [{ lr_mult: 1, decay_mult: 1 }],
       convolution_param: { bias_term: false, weight_filler: { type: 'msra' } },

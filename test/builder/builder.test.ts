@@ -63,3 +63,16 @@ describe('NetBuilder', () => {
     expect(before.layer).toHaveLength(1);
   });
 });
+
+describe('NetBuilder phases', () => {
+  it('allows one name for two layers included in different phases, as train/test files do', () => {
+    const n = new NetBuilder('tt');
+    n.add('Data', 'data', [], { include: { phase: 'TRAIN' }, data_param: { source: 'train_lmdb', batch_size: 8 } }, { tops: ['data', 'label'] });
+    n.add('Data', 'data', [], { include: { phase: 'TEST' }, data_param: { source: 'val_lmdb', batch_size: 4 } }, { tops: ['data', 'label'] });
+    expect(n.layerNames()).toEqual(['data', 'data']);
+    expect(() => n.add('Data', 'data', [], { include: { phase: 'TEST' } }, { tops: ['d2'] })).toThrow(/disjoint phases/);
+    const m = new NetBuilder('m');
+    m.input('data', [1, 1, 2, 2]);
+    expect(() => m.add('Data', 'data', [], { include: { phase: 'TEST' } })).toThrow(NetError);
+  });
+});

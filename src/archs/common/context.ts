@@ -57,7 +57,7 @@ export class ArchContext {
 
   /**
    * The input. Deploy: an Input layer 'data' [batch, 3, size, size]. Train: one data layer per
-   * phase ('data' and 'data_test', told apart by `include { phase }`) with tops 'data' and 'label'.
+   * phase (both named 'data', told apart by `include { phase }`) with tops 'data' and 'label'.
    */
   data(): Top {
     const { n, opts } = this;
@@ -84,9 +84,8 @@ export class ArchContext {
         type = 'Data';
         fields.data_param = { source, batch_size: batch, backend: t.backend === 'lmdb' ? 'LMDB' : 'LEVELDB' };
       }
-      // Both write the blobs 'data' and 'label'; the builder wants unique layer names, so the TEST
-      // layer is 'data_test' (Caffe keeps only one of the two in either phase anyway).
-      const [d, l] = n.add(type, training ? 'data' : 'data_test', [], fields, { tops: ['data', 'label'] });
+      // Both are named 'data', Caffe's convention: only one of them exists in either phase.
+      const [d, l] = n.add(type, 'data', [], fields, { tops: ['data', 'label'] });
       data ??= d;
       this.labelTop ??= l;
     }
