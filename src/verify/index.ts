@@ -4,3 +4,5 @@ export * from './report';
 export * from './parity';
 export * from './labels';
 export * from './preprocess';
+export * from './published';
+export * from './eval';
