@@ -8,7 +8,9 @@ import { runCommand } from './run';
 import { summaryCommand } from './summary';
 import { upgradeCommand } from './upgrade';
 import { parityCommand } from './parity';
+import { evalCommand } from './eval';
+import { predictCommand } from './predict';
 
 /** Every CLI command, one module each; the order is the order of `senet --help`. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export const commands: CommandModule<any, any>[] = [generateCommand, fmtCommand, upgradeCommand, convertCommand, runCommand, benchCommand, summaryCommand, initWeightsCommand, parityCommand];
+export const commands: CommandModule<any, any>[] = [generateCommand, fmtCommand, upgradeCommand, convertCommand, runCommand, benchCommand, summaryCommand, initWeightsCommand, parityCommand, evalCommand, predictCommand];

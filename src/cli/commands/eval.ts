@@ -1,0 +1,141 @@
+import * as fs from 'fs';
+import type { Argv, CommandModule } from 'yargs';
+import { UsageError } from '../../errors';
+import { BACKEND_ORDER, type BackendName } from '../../runtime';
+import { evaluate, parseLabelOrder, parseMean, LABEL_ORDERS, type EvalProgress, type EvalResult } from '../../verify';
+
+interface EvalArgs {
+  model: string;
+  images: string;
+  labels: string;
+  'label-order': string;
+  limit?: number;
+  batch: number;
+  workers?: number;
+  'save-predictions'?: string;
+  json: boolean;
+  quiet: boolean;
+  mean?: string;
+  scale?: number;
+  resize?: number;
+  crop?: number;
+  'channel-order'?: string;
+  backend?: string;
+}
+
+function progress(quiet: boolean): { on: (p: EvalProgress) => void; stop: () => void } {
+  if (quiet) return { on: () => undefined, stop: () => undefined };
+  if (process.stderr.isTTY === true) {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const cp = require('cli-progress') as typeof import('cli-progress');
+    const bar = new cp.SingleBar(
+      { format: 'senet: eval [{bar}] {value}/{total} | {ips} img/s | top-1 {top1}%', stream: process.stderr, clearOnComplete: true },
+      cp.Presets.shades_classic,
+    );
+    let started = false;
+    return {
+      on: (p) => {
+        if (!started) {
+          bar.start(p.total, 0, { ips: '0.0', top1: '0.00' });
+          started = true;
+        }
+        bar.update(p.done, { ips: p.imagesPerSecond.toFixed(1), top1: (p.top1 * 100).toFixed(2) });
+      },
+      stop: () => started && bar.stop(),
+    };
+  }
+  // Plain lines (logs, CI): about every 5 % and at the end.
+  let last = -1;
+  return {
+    on: (p) => {
+      const step = Math.floor((p.done * 20) / Math.max(1, p.total));
+      if (step === last && p.done !== p.total) return;
+      last = step;
+      process.stderr.write(`senet: eval ${p.done}/${p.total} images, ${p.imagesPerSecond.toFixed(1)} img/s, top-1 ${(p.top1 * 100).toFixed(2)}%\n`);
+    },
+    stop: () => undefined,
+  };
+}
+
+const pct = (x: number): string => `${(x * 100).toFixed(2)}%`;
+
+export function formatEval(r: EvalResult): string {
+  const rows: string[][] = [['', 'top-1', 'top-5']];
+  rows.push([`this run (${r.evaluated} images)`, pct(r.top1Accuracy), pct(r.top5Accuracy)]);
+  if (r.published) {
+    rows.push([`published (${r.published.model}, ${r.published.dataset})`, `${r.published.top1.toFixed(2)}%`, r.published.top5 !== undefined ? `${r.published.top5.toFixed(2)}%` : '-']);
+  }
+  const w = [0, 1, 2].map((i) => Math.max(...rows.map((row) => row[i].length)));
+  const out = rows.map((row) => [row[0].padEnd(w[0]), row[1].padStart(w[1]), row[2].padStart(w[2])].join('  '));
+  out.splice(1, 0, w.map((n) => '-'.repeat(n)).join('  '));
+  if (r.published) out.push(`published: ${r.published.source}`);
+  out.push(`${r.images} images, ${r.failed.length} unreadable; ${r.imagesPerSecond.toFixed(1)} img/s with ${r.workers} worker(s) (${[...new Set(r.backends)].join(', ')}); ${r.seconds.toFixed(1)} s`);
+  out.push(`labels in '${r.labelOrder}' order, model outputs '${r.modelOrder}' order`);
+  for (const f of r.failed) out.push(`unreadable: ${f.file}: ${f.error}`);
+  return out.join('\n') + '\n';
+}
+
+/** `senet eval DIR --images DIR|LIST --labels FILE`. */
+export const evalCommand: CommandModule<object, EvalArgs> = {
+  command: 'eval <model>',
+  describe: 'top-1/top-5 accuracy of a converted model over labelled images (single centre crop, Caffe protocol)',
+  builder: (y: Argv) =>
+    y
+      .positional('model', { type: 'string', demandOption: true, describe: 'converted model folder' })
+      .option('images', { type: 'string', demandOption: true, describe: 'image folder (recursive) or a text file listing image paths' })
+      .option('labels', { type: 'string', demandOption: true, describe: "val.txt-style list: 'name index' per line" })
+      .option('label-order', { type: 'string', choices: [...LABEL_ORDERS], default: 'standard', describe: "class order of the labels file: 'standard' (Caffe's sorted synsets, val.txt) or 'senet' (ILSVRC2012 devkit, ILSVRC2017_val.txt)" })
+      .option('limit', { type: 'number', describe: 'evaluate the first N images only' })
+      .option('batch', { type: 'number', default: 1, describe: 'images per model run' })
+      .option('workers', { type: 'number', describe: 'worker threads (default: the number of cores)' })
+      .option('save-predictions', { type: 'string', describe: 'write a TSV: file, label, top-5 (comma-separated), top-1 probability' })
+      .option('json', { type: 'boolean', default: false, describe: 'print the result as JSON on stdout' })
+      .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'no progress output' })
+      .option('mean', { type: 'string', describe: 'per-channel mean in the model channel order (e.g. 104,117,123) or a .binaryproto' })
+      .option('scale', { type: 'number', describe: 'multiplier after mean subtraction' })
+      .option('resize', { type: 'number', describe: 'shorter side after resizing (default 256 for 224 inputs, else the input size; 0 = none)' })
+      .option('crop', { type: 'number', describe: 'centre crop size (default: the model input size)' })
+      .option('channel-order', { type: 'string', choices: ['BGR', 'RGB', 'GRAY'], describe: 'channel order of the model input (default: metadata, else BGR)' })
+      .option('backend', { type: 'string', choices: [...BACKEND_ORDER], describe: 'backend of every worker' })
+      .example('$0 eval se-resnet-50 --images ILSVRC2012_img_val --labels val.txt', 'ImageNet validation, Caffe-order labels') as unknown as Argv<EvalArgs>,
+  handler: async (args) => {
+    const num = (v: number | undefined, name: string, min: number): number | undefined => {
+      if (v !== undefined && (!Number.isInteger(v) || v < min)) throw new UsageError(`--${name} must be an integer >= ${min}`);
+      return v;
+    };
+    const p = progress(args.quiet || args.json);
+    let r: EvalResult;
+    try {
+      r = await evaluate({
+        modelDir: args.model,
+        images: args.images,
+        labels: args.labels,
+        labelOrder: parseLabelOrder(args['label-order'], '--label-order'),
+        limit: num(args.limit, 'limit', 1),
+        batch: num(args.batch, 'batch', 1),
+        workers: num(args.workers, 'workers', 1),
+        backend: args.backend as BackendName | undefined,
+        mean: args.mean === undefined ? undefined : parseMean(args.mean),
+        scale: args.scale,
+        resize: num(args.resize, 'resize', 0),
+        crop: num(args.crop, 'crop', 1),
+        channelOrder: args['channel-order'] as 'BGR' | 'RGB' | 'GRAY' | undefined,
+        onProgress: p.on,
+      });
+    } finally {
+      p.stop();
+    }
+    if (args['save-predictions'] !== undefined) {
+      const lines = r.predictions.map((x) => `${x.file}\t${x.label}\t${x.top5.join(',')}\t${x.top1Prob.toPrecision(6)}`);
+      const tmp = `${args['save-predictions']}.tmp-${process.pid}`;
+      fs.writeFileSync(tmp, lines.join('\n') + (lines.length > 0 ? '\n' : ''));
+      fs.renameSync(tmp, args['save-predictions']);
+    }
+    if (args.json) {
+      const { predictions: _p, ...rest } = r;
+      process.stdout.write(JSON.stringify(rest, null, 2) + '\n');
+    } else {
+      process.stdout.write(formatEval(r));
+    }
+  },
+};

@@ -1,0 +1,65 @@
+import type { Argv, CommandModule } from 'yargs';
+import { UsageError } from '../../errors';
+import { initBackend, loadModel, runModel, BACKEND_ORDER, type BackendName } from '../../runtime';
+import {
+  imagenetClasses, modelLabelOrder, preprocessImage, preprocessingFor, readModelMetadata, toProbabilities, topK,
+} from '../../verify';
+
+interface PredictArgs {
+  model: string;
+  images: string[];
+  top: number;
+  json: boolean;
+  backend?: string;
+}
+
+/** `senet predict DIR IMAGE... [--top 5] [--json]`. */
+export const predictCommand: CommandModule<object, PredictArgs> = {
+  command: 'predict <model> <images..>',
+  describe: "top-k classes of images with a converted model (its preprocessing and class order)",
+  builder: (y: Argv) =>
+    y
+      .positional('model', { type: 'string', demandOption: true, describe: 'converted model folder' })
+      .positional('images', { type: 'string', array: true, demandOption: true, describe: 'image files' })
+      .option('top', { type: 'number', default: 5, describe: 'classes to show per image' })
+      .option('json', { type: 'boolean', default: false, describe: 'print JSON on stdout' })
+      .option('backend', { type: 'string', choices: [...BACKEND_ORDER], describe: 'backend (default: the best available)' })
+      .example('$0 predict se-resnet-50 cat.jpg', 'the 5 most likely ImageNet classes') as unknown as Argv<PredictArgs>,
+  handler: async (args) => {
+    if (!Number.isInteger(args.top) || args.top < 1) throw new UsageError('--top must be a positive integer');
+    const md = readModelMetadata(args.model);
+    const pre = preprocessingFor(md.inputShape, md.preprocessing, {});
+    await initBackend(args.backend as BackendName | undefined);
+    const loaded = await loadModel(args.model);
+    const [, c, h, w] = md.inputShape;
+    const output = md.outputNames[0];
+    const results: { image: string; top: { index: number; synset?: string; words?: string; label?: string; probability: number }[] }[] = [];
+    for (const image of args.images) {
+      const data = await preprocessImage(image, pre);
+      const out = runModel(loaded, { data, shape: [1, c, h, w] }, { outputs: [output] })[output];
+      const probs = toProbabilities(out.data);
+      // Class names: the model's own labels, else ImageNet's in the model's order when it has 1000 classes.
+      const names = md.labels?.length === probs.length ? undefined : probs.length === 1000 ? imagenetClasses(modelLabelOrder(md)) : undefined;
+      results.push({
+        image,
+        top: topK(probs, Math.min(args.top, probs.length)).map((i) => ({
+          index: i,
+          ...(names ? { synset: names[i].synset, words: names[i].words } : {}),
+          ...(md.labels?.length === probs.length ? { label: md.labels[i] } : {}),
+          probability: probs[i],
+        })),
+      });
+    }
+    if (args.json) {
+      process.stdout.write(JSON.stringify(results, null, 2) + '\n');
+      return;
+    }
+    for (const r of results) {
+      process.stdout.write(`${r.image}\n`);
+      for (const t of r.top) {
+        const name = t.synset ? `${t.synset} ${t.words}` : t.label ?? '';
+        process.stdout.write(`  ${(t.probability * 100).toFixed(2).padStart(6)}%  ${String(t.index).padStart(4)}  ${name}\n`);
+      }
+    }
+  },
+};
