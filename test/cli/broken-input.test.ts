@@ -21,7 +21,7 @@ interface Case {
 }
 
 const cases: Case[] = [
-  { kind: 'truncated file', text: GOOD.slice(0, GOOD.indexOf('input_param') + 20), line: 6, col: 22, message: /end of input/ },
+  { kind: 'truncated file', text: GOOD.slice(0, GOOD.indexOf('input_param') + 19), line: 6, col: 22, message: /end of input/ },
   { kind: 'unknown field', text: GOOD.replace('top: "data"', 'tops: "data"'), line: 5, col: 3, message: /tops/ },
   { kind: 'misspelt enum value', text: 'layer {\n  name: "p"\n  type: "Pooling"\n  pooling_param { pool: MAXX }\n}\n', line: 4, col: 25, message: /MAXX/ },
   { kind: 'unterminated string', text: 'name: "n\nlayer { }\n', line: 1, col: 7, message: /unterminated|string/i },
