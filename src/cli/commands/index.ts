@@ -5,6 +5,7 @@ import { convertCommand } from './convert';
 import { generateCommand } from './generate';
 import { initWeightsCommand } from './init-weights';
 import { runCommand } from './run';
+import { showCommand } from './show';
 import { summaryCommand } from './summary';
 import { upgradeCommand } from './upgrade';
 import { parityCommand } from './parity';
@@ -13,4 +14,4 @@ import { predictCommand } from './predict';
 
 /** Every CLI command, one module each; the order is the order of `senet --help`. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export const commands: CommandModule<any, any>[] = [generateCommand, fmtCommand, upgradeCommand, convertCommand, runCommand, benchCommand, summaryCommand, initWeightsCommand, parityCommand, evalCommand, predictCommand];
+export const commands: CommandModule<any, any>[] = [generateCommand, fmtCommand, upgradeCommand, convertCommand, runCommand, benchCommand, summaryCommand, showCommand, initWeightsCommand, parityCommand, evalCommand, predictCommand];

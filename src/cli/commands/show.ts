@@ -1,0 +1,37 @@
+/** `senet show ID|FILE -o net.html`: the net as a self-contained, interactive HTML graph page. */
+import type { Argv, CommandModule } from 'yargs';
+import { renderNetPage } from '../../report';
+import { netTargetOptions, resolveNetTarget, type NetTargetArgs } from '../net-target';
+import { writeFileAtomic } from '../write-text';
+
+interface ShowArgs extends NetTargetArgs {
+  output: string;
+  quiet?: boolean;
+}
+
+export function runShow(a: ShowArgs): { bytes: number; ms: number } {
+  const t0 = Date.now();
+  const r = resolveNetTarget(a);
+  const page = renderNetPage(r.shapes, { source: r.source });
+  writeFileAtomic(a.output, page.html);
+  const bytes = Buffer.byteLength(page.html);
+  const ms = Date.now() - t0;
+  if (!a.quiet) {
+    process.stderr.write(`senet: wrote ${a.output} (${r.shapes.layers.length} layers, ${page.graph.nodes.length} nodes, ${(bytes / 1024).toFixed(0)} KiB) in ${ms} ms\n`);
+  }
+  return { bytes, ms };
+}
+
+export const showCommand: CommandModule<object, ShowArgs> = {
+  command: 'show <target>',
+  describe: 'draw a net as one self-contained HTML page (SVG graph, shapes by Caffe rules, search, folding)',
+  builder: (y: Argv) =>
+    netTargetOptions(y)
+      .option('output', { alias: 'o', type: 'string', demandOption: true, describe: 'HTML file to write (atomically)' })
+      .option('quiet', { alias: 'q', type: 'boolean', describe: 'no message on stderr' })
+      .example('$0 show senet-154 -o senet-154.html', 'an architecture ID')
+      .example('$0 show deploy.prototxt -o net.html', 'a prototxt file') as unknown as Argv<ShowArgs>,
+  handler: (a) => {
+    runShow(a);
+  },
+};
