@@ -3,5 +3,3 @@ export { convertNet, isOfficialSenet, DATA_LAYER_TYPES } from './net';
 export type { ConvertNetOptions, ConvertedNet, ConvertProgress } from './net';
 export { convertFiles } from './files';
 export type { ConvertFilesOptions, ConvertFilesProgress, ConvertFilesResult } from './files';
-export { CONVERTERS } from './ops';
-export type { ConvertContext, ConvertFn, LayerBlob } from './context';

@@ -1,4 +1,8 @@
-/** Layout helpers: Caffe axis <-> graph axis, host-side permutes, NCHW <-> NHWC in the graph. */
+/**
+ * Layout helpers: Caffe axis <-> graph axis, host-side permutes, NCHW <-> NHWC in the graph; the
+ * converter's implementation of the handlers' LayoutHelpers (the rule is in layers/convert-api.ts).
+ */
+import type { LayoutHelpers } from '../layers';
 import type { GraphBuilder, TensorRef } from '../tfgraph';
 
 /** Graph axis of Caffe axis `a` for a blob with `rank` axes (NCHW -> NHWC for rank 4). */
@@ -86,4 +90,17 @@ export function graphTarget(caffeShape: readonly number[], input: TensorRef): nu
   const t = [...caffeShape];
   if (input.shape[0] === -1 && t.length > 0) t[0] = -1;
   return t;
+}
+
+/** The helpers a layer's conversion gets, bound to the graph being built. */
+export function layoutHelpers(g: GraphBuilder): LayoutHelpers {
+  return {
+    tfAxis,
+    permuteHost,
+    hostToGraphLayout,
+    graphTarget,
+    transposeOrReshape: (x, perm, name) => transposeOrReshape(g, x, perm, name),
+    toCaffeOrder: (x, name) => toCaffeOrder(g, x, name),
+    fromCaffeOrder: (x, name) => fromCaffeOrder(g, x, name),
+  };
 }

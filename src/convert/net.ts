@@ -5,11 +5,22 @@
  */
 import { NetError, UnsupportedLayerError, UsageError } from '../errors';
 import { matchWeights, type Caffemodel } from '../caffemodel';
-import { inferShapes, layerIncluded, type LayerShapes, type Shape } from '../layers';
+import {
+  batchNormAffine,
+  checkGlobalStats,
+  inferShapes,
+  layerHandlers,
+  layerIncluded,
+  type ChannelFold,
+  type ConvertContext,
+  type ConvertFn,
+  type LayerBlob,
+  type LayerShapes,
+  type Shape,
+} from '../layers';
 import type { LayerParameter, NetParameter } from '../schema';
 import { GraphBuilder, type ModelMetadata, type PreprocessingInfo, type TensorRef } from '../tfgraph';
-import type { ConvertContext, LayerBlob } from './context';
-import { batchNormAffine, checkGlobalStats, CONVERTERS, convertConvolution } from './ops';
+import { layoutHelpers } from './layout';
 
 /** Layer types whose tops come from data files: replaced by the graph input in TEST. */
 export const DATA_LAYER_TYPES: ReadonlySet<string> = new Set([
@@ -132,12 +143,15 @@ export function convertNet(opts: ConvertNetOptions): ConvertedNet {
   const { layers: params, inputBlob, pre } = testNet(net, opts.inputShape);
 
   // Every type must convert before anything else happens.
-  for (const l of params) {
+  const converters = params.map((l): ConvertFn | undefined => {
     const type = l.type ?? '';
-    if (type !== 'Input' && CONVERTERS[type] === undefined) {
+    if (type === 'Input') return undefined;
+    const convert = layerHandlers.get(type)?.convert;
+    if (convert === undefined) {
       throw new UnsupportedLayerError(l.name ?? '(unnamed)', type, type === '' ? 'has no type' : 'cannot be converted to TF.js');
     }
-  }
+    return convert;
+  });
   const shapes = inferShapes({ ...net, layer: params, layers: undefined, input: undefined, input_shape: undefined, input_dim: undefined }, {
     phase: 'TEST',
     inputShapes: opts.inputShape !== undefined ? { [inputBlob]: opts.inputShape } : undefined,
@@ -157,6 +171,7 @@ export function convertNet(opts: ConvertNetOptions): ConvertedNet {
   const reserved = new Set([...lastWriter.keys()].map(sanitize));
 
   const g = new GraphBuilder();
+  const layout = layoutHelpers(g);
   const fresh = (base: string): string => {
     const b = sanitize(base);
     let n = b;
@@ -186,13 +201,17 @@ export function convertNet(opts: ConvertNetOptions): ConvertedNet {
     const run = folds.get(i) ?? [];
     const groupEnd = run.length > 0 ? run[run.length - 1] : i;
     const outNames = new Map<number, string>();
+    const own = weights.get(l.name) ?? [];
+    const fold = run.length > 0 ? channelFold(own, run.map((j) => ({ layer: params[j], blobs: weights.get(layers[j].name) ?? [] }))) : undefined;
     const ctx: ConvertContext = {
       g,
       layer: p,
       inputs: l.bottoms.map((b) => blobs.get(b)!),
       inputShapes: l.inputShapes,
       outputShapes: l.outputShapes,
-      blobs: weights.get(l.name) ?? [],
+      blobs: own,
+      ...(fold !== undefined ? { fold } : {}),
+      layout,
       name: (part) => fresh(`${l.name}/${part}`),
       outName: (k) => {
         let n = outNames.get(k);
@@ -204,13 +223,8 @@ export function convertNet(opts: ConvertNetOptions): ConvertedNet {
         return n;
       },
     };
-    let outs: TensorRef[];
-    if (run.length > 0) {
-      outs = [foldConvolution(ctx, run.map((j) => ({ layer: params[j], blobs: weights.get(layers[j].name) ?? [] })))];
-      folded.push(...run.map((j) => layers[j].name));
-    } else {
-      outs = CONVERTERS[l.type](ctx);
-    }
+    const outs = converters[i]!(ctx);
+    folded.push(...run.map((j) => layers[j].name));
     l.tops.forEach((t, k) => blobs.set(t, outs[k]));
   });
   opts.onProgress?.({ done: total, total, layer: '' });
@@ -260,20 +274,19 @@ function preprocessingFor(net: NetParameter, opts: ConvertNetOptions, pre: Prepr
 }
 
 /**
- * A convolution with the in-place BatchNorm (and Scale) after it folded into its weights and
- * bias: W' = W * m, b' = b * m + s per output channel, m and s from BN (and Scale).
+ * The affine of the in-place BatchNorm (and Scale) after a convolution, to fold into its weights
+ * and bias: W' = W * m, b' = b * m + s per output channel, m and s from BN (and Scale).
  */
-function foldConvolution(ctx: ConvertContext, run: { layer: LayerParameter; blobs: readonly LayerBlob[] }[]): TensorRef {
-  const w = ctx.blobs[0];
-  const o = w.shape[0];
+function channelFold(convBlobs: readonly LayerBlob[], run: { layer: LayerParameter; blobs: readonly LayerBlob[] }[]): ChannelFold {
+  const o = convBlobs[0].shape[0];
   const mul = new Float64Array(o).fill(1);
   const add = new Float64Array(o);
-  const hasBias = ctx.blobs.length > 1;
-  if (hasBias) for (let c = 0; c < o; c++) add[c] = ctx.blobs[1].data[c];
+  // Weight matching checked the blobs against the handler's shapes: a second blob is the bias.
+  if (convBlobs.length > 1) for (let c = 0; c < o; c++) add[c] = convBlobs[1].data[c];
   for (const step of run) {
     if (step.layer.type === 'BatchNorm') {
-      checkGlobalStats({ ...ctx, layer: step.layer });
-      const bn = batchNormAffine({ layer: step.layer, blobs: step.blobs });
+      checkGlobalStats(step.layer);
+      const bn = batchNormAffine(step.layer, step.blobs);
       for (let c = 0; c < o; c++) {
         mul[c] *= bn.mul[c];
         add[c] = add[c] * bn.mul[c] + bn.add[c];
@@ -287,5 +300,5 @@ function foldConvolution(ctx: ConvertContext, run: { layer: LayerParameter; blob
       }
     }
   }
-  return convertConvolution(ctx, mul, Float32Array.from(add))[0];
+  return { mul, bias: Float32Array.from(add) };
 }

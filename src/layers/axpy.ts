@@ -3,7 +3,20 @@
  * N x C (optionally x 1 x 1) and scales each channel of X. The top has X's shape and may
  * share Y's blob, but not a's or X's.
  */
+import type { ConvertFn } from './convert-api';
+import { tensorOperand } from './convert-util';
 import { type LayerHandler, bottomLabel, countOf, netError, noBlobs, noMacs, sameShape, shapeText } from './handler';
+
+/** a scales X's channels: a as an N x C operand at axis 0, then X * a + Y. */
+const convertAxpy: ConvertFn = (ctx) => {
+  const { g } = ctx;
+  const [aShape, xShape] = ctx.inputShapes;
+  const [a, x, y] = ctx.inputs;
+  const rank = xShape.length;
+  const aOp = tensorOperand(ctx, a, aShape.slice(0, 2), 0, rank, 'a');
+  const ax = g.mul(x, aOp, { name: ctx.name('mul') });
+  return [g.add(ax, y, { name: ctx.outName(0) })];
+};
 
 export const axpy: LayerHandler = {
   type: 'Axpy',
@@ -24,4 +37,5 @@ export const axpy: LayerHandler = {
   },
   blobShapes: noBlobs,
   macs: noMacs,
+  convert: convertAxpy,
 };

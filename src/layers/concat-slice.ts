@@ -1,5 +1,6 @@
 /** Concat, Slice and Split: joining, cutting and copying blobs along one axis. */
 import type { LayerParameter } from '../schema';
+import type { ConvertFn } from './convert-api';
 import { type LayerHandler, type Shape, ANY_FROM_1, bottomLabel, canonicalAxis, netError, noBlobs, noMacs, shapeText } from './handler';
 
 /** `axis`, or the legacy non-negative `concat_dim`/`slice_dim`; never both. */
@@ -11,6 +12,31 @@ function legacyAxis(layer: LayerParameter, axis: number | undefined, legacy: num
   }
   return canonicalAxis(layer, axis ?? 1, input.length);
 }
+
+/** The axis as the converter reads it (the legacy field wins; shapes already checked them). */
+function convertAxis(axis: number | undefined, legacy: number | undefined, rank: number): number {
+  const a = legacy ?? axis ?? 1;
+  return a < 0 ? a + rank : a;
+}
+
+const convertConcat: ConvertFn = (ctx) => {
+  const p = ctx.layer.concat_param ?? {};
+  const rank = ctx.inputShapes[0].length;
+  if (ctx.inputs.length === 1) return [ctx.g.identity(ctx.inputs[0], { name: ctx.outName(0) })];
+  return [ctx.g.concat(ctx.inputs, ctx.layout.tfAxis(convertAxis(p.axis, p.concat_dim, rank), rank), { name: ctx.outName(0) })];
+};
+
+const convertSlice: ConvertFn = (ctx) => {
+  const { g } = ctx;
+  const p = ctx.layer.slice_param ?? {};
+  const rank = ctx.inputShapes[0].length;
+  const axis = convertAxis(p.axis, p.slice_dim, rank);
+  const sizes = ctx.outputShapes.map((s) => s[axis]);
+  const parts = g.splitV(ctx.inputs[0], sizes, ctx.layout.tfAxis(axis, rank), { name: ctx.name('split') });
+  return parts.map((t, i) => g.identity(t, { name: ctx.outName(i) }));
+};
+
+const convertSplit: ConvertFn = (ctx) => ctx.outputShapes.map((_, i) => ctx.g.identity(ctx.inputs[0], { name: ctx.outName(i) }));
 
 export const concat: LayerHandler = {
   type: 'Concat',
@@ -38,6 +64,7 @@ export const concat: LayerHandler = {
   },
   blobShapes: noBlobs,
   macs: noMacs,
+  convert: convertConcat,
 };
 
 export const slice: LayerHandler = {
@@ -74,6 +101,7 @@ export const slice: LayerHandler = {
   },
   blobShapes: noBlobs,
   macs: noMacs,
+  convert: convertSlice,
 };
 
 export const split: LayerHandler = {
@@ -84,4 +112,5 @@ export const split: LayerHandler = {
   outputShapes: (layer, [input]) => (layer.top ?? []).map(() => input.slice()),
   blobShapes: noBlobs,
   macs: noMacs,
+  convert: convertSplit,
 };

@@ -1,5 +1,27 @@
 /** Eltwise: PROD, SUM (with optional coefficients) or MAX of equally shaped bottoms. */
+import type { TensorRef } from '../tfgraph';
+import type { ConvertFn } from './convert-api';
 import { type LayerHandler, netError, noBlobs, noMacs, requireSameShapes } from './handler';
+
+const convertEltwise: ConvertFn = (ctx) => {
+  const { g, layer } = ctx;
+  const p = layer.eltwise_param ?? {};
+  const op = p.operation ?? 'SUM';
+  const xs = ctx.inputs;
+  const chain = (f: (a: TensorRef, b: TensorRef, o: { name: string }) => TensorRef): TensorRef => {
+    let y = xs[0];
+    for (let i = 1; i < xs.length; i++) y = f(y, xs[i], { name: i === xs.length - 1 ? ctx.outName(0) : ctx.name(`step${i}`) });
+    return y;
+  };
+  if (op === 'PROD') return [chain((a, b, o) => g.mul(a, b, o))];
+  if (op === 'MAX') return [chain((a, b, o) => g.maximum(a, b, o))];
+  const coeff = p.coeff ?? [];
+  const terms = xs.map((x, i) => {
+    const c = coeff[i] ?? 1;
+    return c === 1 ? x : g.mul(x, g.scalar(ctx.name(`coeff${i}`), c), { name: ctx.name(`term${i}`) });
+  });
+  return [terms.length === 2 ? g.add(terms[0], terms[1], { name: ctx.outName(0) }) : g.addN(terms, { name: ctx.outName(0) })];
+};
 
 export const eltwise: LayerHandler = {
   type: 'Eltwise',
@@ -21,4 +43,5 @@ export const eltwise: LayerHandler = {
   },
   blobShapes: noBlobs,
   macs: noMacs,
+  convert: convertEltwise,
 };

@@ -1,16 +1,12 @@
 /**
  * The layer-handler interface: everything the toolkit knows about one Caffe layer type, in one
- * place. This part covers shapes, learnable blobs and cost; the TF conversion is added later
- * through the `convert` slot.
+ * place: shapes, learnable blobs, cost and the TF conversion (`convert`, see convert-api.ts).
  */
 import { NetError } from '../errors';
 import type { LayerParameter } from '../schema';
+import type { ConvertFn } from './convert-api';
 
-/**
- * The converter's per-layer function. Its signature belongs to the converter task, which
- * replaces this placeholder; until then `never` keeps any handler from setting `convert`.
- */
-export type ConvertFn = never;
+export type { ConvertFn };
 
 /** Caffe's shape of a blob; a -1 entry is a dimension only data can tell (see data.ts). */
 export type Shape = number[];
@@ -55,7 +51,7 @@ export interface LayerHandler {
    * Only Convolution and InnerProduct count; every other type returns 0.
    */
   macs(layer: LayerParameter, inputShapes: Shape[], outputShapes: Shape[]): number;
-  /** TF conversion, added by the converter task. */
+  /** TF conversion (TEST phase); absent for types that cannot be converted. */
   readonly convert?: ConvertFn;
 }
 

@@ -1,9 +1,11 @@
 /**
  * Layer handlers: one module per Caffe layer type (or family of trivially similar types) with
- * its shape rule, stored blob shapes and cost, and shape inference over a whole net.
+ * its shape rule, stored blob shapes, cost and TF conversion, and shape inference over a whole net.
  */
 export { layerHandlers, handlerFor } from './registry';
-export type { Arity, ConvertFn, LayerHandler, Shape } from './handler';
+export type { Arity, LayerHandler, Shape } from './handler';
+export type { ChannelFold, ConvertContext, ConvertFn, HostArray, LayerBlob, LayoutHelpers } from './convert-api';
+export { batchNormAffine, checkGlobalStats } from './batch-norm';
 export { countOf } from './handler';
 export { UNKNOWN } from './data';
 export { convGeometry } from './conv';

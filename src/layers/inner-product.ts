@@ -1,5 +1,7 @@
 /** InnerProduct: flattens the axes from `axis` on and multiplies by an N x K matrix. */
 import type { LayerParameter } from '../schema';
+import type { TensorRef } from '../tfgraph';
+import type { ConvertFn } from './convert-api';
 import { type LayerHandler, type Shape, canonicalAxis, countOf, netError } from './handler';
 
 function geometry(layer: LayerParameter, input: Shape): { axis: number; k: number; n: number; bias: boolean; transpose: boolean } {
@@ -9,6 +11,40 @@ function geometry(layer: LayerParameter, input: Shape): { axis: number; k: numbe
   if (n <= 0) throw netError(layer, 'num_output must be set and positive');
   return { axis, k: countOf(input, axis), n, bias: p.bias_term ?? true, transpose: p.transpose ?? false };
 }
+
+const convertInnerProduct: ConvertFn = (ctx) => {
+  const { g, layer, layout } = ctx;
+  const p = layer.inner_product_param ?? {};
+  const inShape = ctx.inputShapes[0];
+  const rank = inShape.length;
+  const axis = (p.axis ?? 1) < 0 ? (p.axis ?? 1) + rank : (p.axis ?? 1);
+  const transpose = p.transpose ?? false;
+  const w = ctx.blobs[0];
+  const n = p.num_output ?? 0;
+  const k = w.data.length / n;
+  let data = w.data;
+  let flat: TensorRef;
+  if (rank === 4 && axis === 1) {
+    // Caffe flattens (C,H,W); the graph holds (H,W,C): permute the weights' K index instead of the data.
+    const [, C, H, W] = inShape;
+    const rows = transpose ? [C, H, W, n] : [n, C, H, W];
+    const perm = transpose ? [1, 2, 0, 3] : [0, 2, 3, 1];
+    data = layout.permuteHost(w.data, rows, perm);
+    flat = g.reshape(ctx.inputs[0], [-1, k], { name: ctx.name('flatten') });
+  } else {
+    const native = layout.toCaffeOrder(ctx.inputs[0], ctx.name('nchw'));
+    flat = g.reshape(native, [-1, k], { name: ctx.name('flatten') });
+  }
+  const outShape = ctx.outputShapes[0];
+  const direct = outShape.length === 2 && axis === 1;
+  const hasBias = p.bias_term ?? true;
+  const mmName = hasBias ? ctx.name('matmul') : direct ? ctx.outName(0) : ctx.name('matmul');
+  let y = g.matMul(flat, { data, shape: transpose ? [k, n] : [n, k] }, { name: mmName, transposeB: !transpose });
+  if (hasBias) y = g.biasAdd(y, { data: ctx.blobs[1].data, shape: [n] }, { name: direct ? ctx.outName(0) : ctx.name('bias') });
+  if (direct) return [y];
+  const shaped = g.reshape(y, layout.graphTarget(outShape, ctx.inputs[0]), { name: outShape.length === 4 ? ctx.name('unflatten') : ctx.outName(0) });
+  return [outShape.length === 4 ? g.transpose(shaped, [0, 2, 3, 1], { name: ctx.outName(0) }) : shaped];
+};
 
 export const innerProduct: LayerHandler = {
   type: 'InnerProduct',
@@ -30,4 +66,5 @@ export const innerProduct: LayerHandler = {
     const g = geometry(layer, input);
     return g.k * g.n;
   },
+  convert: convertInnerProduct,
 };

@@ -1,5 +1,7 @@
-/** Pooling: Caffe's PoolingLayer geometry, including its ceil rounding and the pad clip. */
+/** Pooling: Caffe's PoolingLayer geometry, including its ceil rounding and the pad clip; TF conversion. */
 import type { LayerParameter, PoolingParameter } from '../schema';
+import type { ConvertFn } from './convert-api';
+import { unsupported } from './convert-util';
 import { type LayerHandler, type Shape, netError, noBlobs, noMacs } from './handler';
 
 export interface PoolGeometry {
@@ -73,6 +75,59 @@ export function pooledSize(input: number, kernel: number, stride: number, pad: n
   return out;
 }
 
+/**
+ * Caffe pooling. Output size uses Caffe's rounding (above). MAX: PadV2(-inf) then VALID, so
+ * padding never wins. AVE: zero Pad then VALID AvgPool (sum / kh*kw) times a constant map
+ * kh*kw / pool_size, where pool_size is Caffe's window clipped to the padded input (padding
+ * counts, the ceil overhang beyond it does not).
+ */
+const convertPooling: ConvertFn = (ctx) => {
+  const { g, layer } = ctx;
+  if (ctx.outputShapes.length !== 1) throw unsupported(ctx, 'with a mask top is not supported');
+  const pool = layer.pooling_param?.pool ?? 'MAX';
+  if (pool !== 'MAX' && pool !== 'AVE') throw unsupported(ctx, `pool ${pool} is not supported`);
+  const inShape = ctx.inputShapes[0];
+  const geo = poolGeometry(layer, inShape);
+  const x = ctx.inputs[0];
+  const [, , H, W] = inShape;
+  const [, , oh, ow] = ctx.outputShapes[0];
+  if (geo.global || (geo.kernel[0] === H && geo.kernel[1] === W && geo.pad[0] === 0 && geo.pad[1] === 0 && oh === 1 && ow === 1)) {
+    return [pool === 'MAX' ? g.max(x, [1, 2], true, { name: ctx.outName(0) }) : g.mean(x, [1, 2], true, { name: ctx.outName(0) })];
+  }
+  const [kh, kw] = geo.kernel;
+  const [sh, sw] = geo.stride;
+  const [ph, pw] = geo.pad;
+  // Bottom/right padding so that VALID pooling yields exactly oh x ow windows: Caffe's ceil
+  // overhang adds rows; a negative amount means trailing rows no window touches (cropped).
+  const padB = (oh - 1) * sh + kh - H - ph;
+  const padR = (ow - 1) * sw + kw - W - pw;
+  let input = x;
+  if (padB < 0 || padR < 0) {
+    input = g.slice(x, [0, 0, 0, 0], [-1, H + Math.min(0, padB), W + Math.min(0, padR), -1], { name: ctx.name('crop') });
+  }
+  const pads: [number, number, number, number] = [ph, Math.max(0, padB), pw, Math.max(0, padR)];
+  if (pool === 'MAX') {
+    return [g.maxPool(input, { kernel: [kh, kw], strides: [sh, sw], pads, name: ctx.outName(0) })];
+  }
+  const avg = g.avgPool(input, { kernel: [kh, kw], strides: [sh, sw], pads, name: ctx.name('avg') });
+  const map = new Float32Array(oh * ow);
+  let uniform = true;
+  for (let i = 0; i < oh; i++) {
+    const hs = i * sh - ph;
+    const he = Math.min(hs + kh, H + ph);
+    for (let j = 0; j < ow; j++) {
+      const ws = j * sw - pw;
+      const we = Math.min(ws + kw, W + pw);
+      const v = (kh * kw) / ((he - hs) * (we - ws));
+      map[i * ow + j] = v;
+      if (v !== 1) uniform = false;
+    }
+  }
+  if (uniform) return [g.identity(avg, { name: ctx.outName(0) })];
+  const c = g.constFloat(ctx.name('divisor'), map, [oh, ow, 1]);
+  return [g.mul(avg, c, { name: ctx.outName(0) })];
+};
+
 export const pooling: LayerHandler = {
   type: 'Pooling',
   paramField: 'pooling_param',
@@ -95,4 +150,5 @@ export const pooling: LayerHandler = {
   },
   blobShapes: noBlobs,
   macs: noMacs,
+  convert: convertPooling,
 };

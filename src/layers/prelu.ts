@@ -1,5 +1,14 @@
 /** PReLU: ReLU with a learned negative slope per channel (axis 1) or one for all. */
+import type { ConvertFn } from './convert-api';
+import { channelShape } from './convert-util';
 import { type LayerHandler, ONE, netError, noMacs } from './handler';
+
+const convertPReLU: ConvertFn = (ctx) => {
+  const rank = ctx.inputShapes[0].length;
+  const a = ctx.blobs[0].data;
+  const shape = ctx.layer.prelu_param?.channel_shared ? [1] : channelShape(a.length, rank);
+  return [ctx.g.prelu(ctx.inputs[0], { data: a, shape }, { name: ctx.outName(0) })];
+};
 
 export const prelu: LayerHandler = {
   type: 'PReLU',
@@ -17,4 +26,5 @@ export const prelu: LayerHandler = {
     return [layer.prelu_param?.channel_shared ? [] : [input[1]]];
   },
   macs: noMacs,
+  convert: convertPReLU,
 };

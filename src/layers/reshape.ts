@@ -1,5 +1,22 @@
 /** Reshape and Flatten: new shapes for the same data. */
+import type { ConvertFn } from './convert-api';
 import { type LayerHandler, type Shape, ONE, canonicalAxis, countOf, netError, noBlobs, noMacs, shapeText } from './handler';
+
+/** Reshape and Flatten: in Caffe's element order (see convert-api.ts). */
+const convertReshape: ConvertFn = (ctx) => {
+  const { g, layout } = ctx;
+  const inShape = ctx.inputShapes[0];
+  const outShape = ctx.outputShapes[0];
+  const x = ctx.inputs[0];
+  if (inShape.length === outShape.length && inShape.every((d, i) => d === outShape[i])) return [g.identity(x, { name: ctx.outName(0) })];
+  const native = layout.toCaffeOrder(x, ctx.name('nchw'));
+  const target = layout.graphTarget(outShape, x);
+  if (outShape.length !== 4) return [g.reshape(native, target, { name: ctx.outName(0) })];
+  const r = g.reshape(native, target, { name: ctx.name('reshape') });
+  const perm = [0, 2, 3, 1];
+  const y = layout.transposeOrReshape(r, perm, ctx.outName(0));
+  return [y === r ? g.identity(r, { name: ctx.outName(0) }) : y];
+};
 
 export const reshape: LayerHandler = {
   type: 'Reshape',
@@ -49,6 +66,7 @@ export const reshape: LayerHandler = {
   },
   blobShapes: noBlobs,
   macs: noMacs,
+  convert: convertReshape,
 };
 
 export const flatten: LayerHandler = {
@@ -66,4 +84,5 @@ export const flatten: LayerHandler = {
   },
   blobShapes: noBlobs,
   macs: noMacs,
+  convert: convertReshape,
 };

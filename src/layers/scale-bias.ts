@@ -3,6 +3,8 @@
  * or given as bottom[1]. The operand covers bottom[0]'s axes [axis, axis + num_axes).
  */
 import type { LayerParameter } from '../schema';
+import type { ConvertFn } from './convert-api';
+import { hostOperand, tensorOperand } from './convert-util';
 import { type LayerHandler, type Shape, bottomLabel, canonicalAxis, netError, noMacs, shapeText } from './handler';
 
 interface BroadcastParam {
@@ -39,6 +41,47 @@ function operandShape(layer: LayerParameter, p: BroadcastParam, inputShapes: Sha
   return operand;
 }
 
+/** Scale: y = x * s (+ b); s learned (one bottom) or bottom[1]; any axis / num_axes. */
+const convertScale: ConvertFn = (ctx) => {
+  const { g, layer } = ctx;
+  const p = layer.scale_param ?? {};
+  const inShape = ctx.inputShapes[0];
+  const rank = inShape.length;
+  const two = ctx.inputs.length === 2;
+  const opShape = two ? ctx.inputShapes[1] : ctx.blobs[0].shape;
+  const axis = opShape.length === 0 ? 0 : (p.axis ?? 1) < 0 ? (p.axis ?? 1) + rank : (p.axis ?? 1);
+  const hasBias = p.bias_term ?? false;
+  const biasBlob = hasBias ? ctx.blobs[two ? 0 : 1] : undefined;
+  const s = two
+    ? tensorOperand(ctx, ctx.inputs[1], opShape, axis, rank, 'scale')
+    : (() => {
+        const h = hostOperand(ctx, ctx.blobs[0].data, opShape, axis, rank);
+        return g.constFloat(ctx.name('scale'), h.data, h.shape);
+      })();
+  let y = g.mul(ctx.inputs[0], s, { name: biasBlob ? ctx.name('mul') : ctx.outName(0) });
+  if (biasBlob) {
+    const h = hostOperand(ctx, biasBlob.data, opShape, axis, rank);
+    y = g.add(y, g.constFloat(ctx.name('bias'), h.data, h.shape), { name: ctx.outName(0) });
+  }
+  return [y];
+};
+
+const convertBias: ConvertFn = (ctx) => {
+  const { g, layer } = ctx;
+  const p = layer.bias_param ?? {};
+  const rank = ctx.inputShapes[0].length;
+  const two = ctx.inputs.length === 2;
+  const opShape = two ? ctx.inputShapes[1] : ctx.blobs[0].shape;
+  const axis = opShape.length === 0 ? 0 : (p.axis ?? 1) < 0 ? (p.axis ?? 1) + rank : (p.axis ?? 1);
+  const b = two
+    ? tensorOperand(ctx, ctx.inputs[1], opShape, axis, rank, 'bias')
+    : (() => {
+        const h = hostOperand(ctx, ctx.blobs[0].data, opShape, axis, rank);
+        return g.constFloat(ctx.name('bias'), h.data, h.shape);
+      })();
+  return [g.add(ctx.inputs[0], b, { name: ctx.outName(0) })];
+};
+
 export const scale: LayerHandler = {
   type: 'Scale',
   paramField: 'scale_param',
@@ -59,6 +102,7 @@ export const scale: LayerHandler = {
     return blobs;
   },
   macs: noMacs,
+  convert: convertScale,
 };
 
 export const bias: LayerHandler = {
@@ -76,4 +120,5 @@ export const bias: LayerHandler = {
     return inputShapes.length === 1 ? [operand] : [];
   },
   macs: noMacs,
+  convert: convertBias,
 };

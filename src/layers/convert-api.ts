@@ -1,0 +1,81 @@
+/**
+ * What a layer handler's `convert` function receives and returns. Types only: the converter
+ * (src/convert/) implements them. The layout rule every conversion follows:
+ *
+ * - A Caffe blob with 4 axes (N,C,H,W) lives in the graph as an NHWC tensor.
+ * - A blob with any other number of axes lives in the graph in Caffe's own axis order.
+ * - Axis 0 is the free batch (-1) in the graph whenever the input's batch is.
+ *
+ * Layers that reinterpret memory (Reshape, Flatten, InnerProduct on non-channel axes) therefore
+ * go through Caffe's NCHW order: transpose NHWC -> NCHW, reshape, and transpose back when the
+ * result has 4 axes again, so the element order is Caffe's.
+ */
+import type { LayerParameter } from '../schema';
+import type { GraphBuilder, TensorRef } from '../tfgraph';
+import type { Shape } from './handler';
+
+/** A learned blob of the layer, matched and shape-checked against the handler's blobShapes. */
+export interface LayerBlob {
+  shape: number[];
+  /** Usually a view over the caffemodel's buffer: read only. */
+  data: Float32Array;
+}
+
+/** Host data with its shape (row-major). */
+export interface HostArray {
+  data: Float32Array;
+  shape: number[];
+}
+
+/** Moving between Caffe's axis order and the graph layout (see the rule above). */
+export interface LayoutHelpers {
+  /** Graph axis of Caffe axis `a` for a blob with `rank` axes (NCHW -> NHWC for rank 4). */
+  tfAxis(a: number, rank: number): number;
+  /** Row-major host data permuted: out axis i is in axis perm[i]. */
+  permuteHost(data: Float32Array, shape: readonly number[], perm: readonly number[]): Float32Array;
+  /** Host data in Caffe order -> graph layout (NCHW -> NHWC when rank 4). */
+  hostToGraphLayout(data: Float32Array, shape: readonly number[]): HostArray;
+  /** Transpose in the graph, or a Reshape when the permutation moves no data; `x` itself for the identity. */
+  transposeOrReshape(x: TensorRef, perm: readonly number[], name: string): TensorRef;
+  /** The tensor in Caffe's axis order (NHWC -> NCHW for rank 4). */
+  toCaffeOrder(x: TensorRef, name: string): TensorRef;
+  /** From Caffe's axis order to the graph layout (NCHW -> NHWC for rank 4). */
+  fromCaffeOrder(x: TensorRef, name: string): TensorRef;
+  /** A Caffe shape as a graph reshape target: axis 0 is free (-1) when the input's batch is. */
+  graphTarget(caffeShape: readonly number[], input: TensorRef): number[];
+}
+
+/**
+ * A per-output-channel affine the converter folds into a Convolution (the in-place BatchNorm and
+ * Scale after it): weights times `mul[o]`, and `bias` replacing the convolution's own bias.
+ */
+export interface ChannelFold {
+  mul: Float64Array;
+  bias: Float32Array;
+}
+
+export interface ConvertContext {
+  readonly g: GraphBuilder;
+  readonly layer: LayerParameter;
+  /** Graph tensors of the bottoms, in bottom order and the layout rule above. */
+  readonly inputs: readonly TensorRef[];
+  /** Caffe shapes of the bottoms (with the net's nominal batch). */
+  readonly inputShapes: readonly Shape[];
+  /** Caffe shapes of the tops. */
+  readonly outputShapes: readonly Shape[];
+  /** The layer's learned blobs, already shape-checked. */
+  readonly blobs: readonly LayerBlob[];
+  /** Only for Convolution: the affine of the layers folded into it. */
+  readonly fold?: ChannelFold;
+  readonly layout: LayoutHelpers;
+  /** A fresh name for an intermediate node of this layer. */
+  name(part: string): string;
+  /**
+   * The name the node producing top `i` should get: the Caffe blob name when this layer is the
+   * blob's last writer, else an intermediate name.
+   */
+  outName(i: number): string;
+}
+
+/** Converts one layer: returns one graph tensor per top, in the layout rule above. */
+export type ConvertFn = (ctx: ConvertContext) => TensorRef[];
