@@ -147,7 +147,11 @@ export function layoutDag(nodes: LayoutNode[], edges: LayoutEdge[], opts: Layout
       x += vw[v] + nodeGap;
     }
   }
-  const weight = (a: number, b: number): number => (isDummy(a) && isDummy(b) ? 8 : isDummy(a) || isDummy(b) ? 2 : 1);
+  // How firmly a node holds its wanted place when neighbours compete: inner segments of long
+  // edges most (they stay straight), then real-to-real links (the main chain), then the ends of
+  // long edges, which bend aside.
+  const ITER = Number(process.env.SENET_LAYOUT_ITER ?? 24);
+  const weight = (a: number, b: number): number => (isDummy(a) && isDummy(b) ? 8 : !isDummy(a) && !isDummy(b) ? 4 : 1);
   const place = (l: number[], want: number[], wts: number[]): void => {
     // Least squares sum w_i (x_i - want_i)^2 with x_{i+1} - x_i >= sep_i: shift out the
     // separations, then pool adjacent violators (isotonic regression).
@@ -169,33 +173,32 @@ export function layoutDag(nodes: LayoutNode[], edges: LayoutEdge[], opts: Layout
     let i = 0;
     for (const b of blocks) for (let k = 0; k < b.count; k++, i++) cx[l[i]] = b.sum / b.w + off[i];
   };
-  const sweep = (dir: 'down' | 'up' | 'both'): void => {
-    const order = Array.from({ length: numRanks }, (_, i) => (dir === 'up' ? numRanks - 1 - i : i));
+  const sweep = (dir: 'down' | 'up' | 'both' | 'bothUp'): void => {
+    const order = Array.from({ length: numRanks }, (_, i) => (dir === 'up' || dir === 'bothUp' ? numRanks - 1 - i : i));
     for (const r of order) {
       const l = layers[r];
       const want: number[] = [];
       const wts: number[] = [];
       for (const v of l) {
-        const nb = dir === 'down' ? vpred[v] : dir === 'up' ? vsucc[v] : [...vpred[v], ...vsucc[v]];
-        let s = 0;
+        const nb = dir === 'down' ? vpred[v] : dir === 'up' ? vsucc[v] : vpred[v].concat(vsucc[v]);
+        let sum = 0;
         let w = 0;
         for (const u of nb) {
           const k = weight(u, v);
-          s += k * cx[u];
+          sum += k * cx[u];
           w += k;
         }
-        want.push(w === 0 ? cx[v] : s / w);
+        want.push(w === 0 ? cx[v] : sum / w);
         wts.push(w === 0 ? 0.01 : w);
       }
       place(l, want, wts);
     }
   };
-  for (let i = 0; i < 6; i++) {
-    sweep('down');
-    sweep('up');
-  }
-  sweep('both');
+  // Down and up sweeps get a good start; sweeps against both neighbours (coordinate descent on the
+  // weighted squared edge lengths, each layer solved exactly) then settle it without drift.
   sweep('down');
+  sweep('up');
+  for (let i = 0; i < ITER; i++) sweep(i % 2 === 0 ? 'both' : 'bothUp');
 
   // y: each layer as tall as its tallest node, plus the room groups ask for.
   const rankH = new Array<number>(numRanks).fill(0);
