@@ -1,0 +1,181 @@
+/**
+ * The `senet show` page in headless Chromium (Debian's /usr/bin/chromium driven by
+ * playwright-core): renders without console errors or any network request, holds every layer,
+ * search highlights, folding a stage hides its nodes, and a screenshot is not blank.
+ * Skips with a notice where Chromium or playwright-core is missing.
+ */
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { inferShapes } from '../../src/layers';
+import { renderNetPage } from '../../src/report';
+import { readNetText } from '../../src/upgrade';
+
+const CHROMIUM = '/usr/bin/chromium';
+
+// The few playwright-core shapes used here, declared locally: the type check must pass where
+// playwright-core is not installed (the suite then skips).
+interface Box {
+  x: number;
+  y: number;
+}
+interface Locator {
+  count(): Promise<number>;
+  isVisible(): Promise<boolean>;
+  textContent(): Promise<string | null>;
+  boundingBox(): Promise<Box | null>;
+  click(): Promise<void>;
+  locator(sel: string | Locator, opts?: { hasText?: string | RegExp; has?: Locator }): Locator;
+}
+interface Page {
+  goto(url: string): Promise<unknown>;
+  on(ev: 'console', fn: (m: { type(): string; text(): string }) => void): void;
+  on(ev: 'pageerror', fn: (e: Error) => void): void;
+  $$eval<R>(sel: string, fn: (els: Element[]) => R): Promise<R>;
+  textContent(sel: string): Promise<string | null>;
+  hover(sel: string): Promise<void>;
+  fill(sel: string, v: string): Promise<void>;
+  getAttribute(sel: string, name: string): Promise<string | null>;
+  evaluate(fn: () => void): Promise<void>;
+  screenshot(opts: { path: string }): Promise<unknown>;
+  locator(sel: string, opts?: { hasText?: string | RegExp; has?: Locator }): Locator;
+}
+interface Route {
+  request(): { url(): string };
+  continue(): Promise<void>;
+  abort(): Promise<void>;
+}
+interface BrowserContext {
+  pages(): Page[];
+  newPage(): Promise<Page>;
+  route(pattern: string, fn: (r: Route) => Promise<void>): Promise<void>;
+  close(): Promise<void>;
+}
+interface Playwright {
+  chromium: { launchPersistentContext(dir: string, opts: Record<string, unknown>): Promise<BrowserContext> };
+}
+
+function loadPlaywright(): Playwright | string {
+  if (!fs.existsSync(CHROMIUM)) return `${CHROMIUM} is absent`;
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    return require('playwright-core') as Playwright;
+  } catch {
+    return 'playwright-core cannot be required';
+  }
+}
+
+const pw = loadPlaywright();
+const describeBrowser = typeof pw === 'string' ? describe.skip : describe;
+if (typeof pw === 'string') {
+  // eslint-disable-next-line no-console
+  console.warn(`[skip] senet show in Chromium: ${pw}`);
+}
+
+const OFFICIAL = path.resolve(__dirname, '..', 'fixtures', 'senet-official');
+
+describeBrowser('senet show page in Chromium', () => {
+  let tmp: string;
+  let ctx: BrowserContext;
+  let page: Page;
+  const errors: string[] = [];
+  const requests: string[] = [];
+  let layerNames: string[];
+  let pageUrl: string;
+
+  beforeAll(async () => {
+    tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'senet-show-'));
+    const shapes = inferShapes(readNetText(path.join(OFFICIAL, 'SE-ResNet-50.prototxt')));
+    layerNames = shapes.layers.map((l) => l.name);
+    const file = path.join(tmp, 'se-resnet-50.html');
+    fs.writeFileSync(file, renderNetPage(shapes).html);
+    pageUrl = `file://${file}`;
+    const profile = fs.mkdtempSync(path.join(tmp, 'profile-'));
+    // launchPersistentContext gives Chromium the fresh --user-data-dir; the flags keep it off the network.
+    ctx = await (pw as Playwright).chromium.launchPersistentContext(profile, {
+      executablePath: CHROMIUM,
+      headless: true,
+      viewport: { width: 1280, height: 900 },
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    });
+    await ctx.route('**/*', (route) => {
+      const url = route.request().url();
+      if (url !== pageUrl) requests.push(url);
+      return url === pageUrl ? route.continue() : route.abort();
+    });
+    page = ctx.pages()[0] ?? (await ctx.newPage());
+    page.on('console', (m) => {
+      if (m.type() === 'error') errors.push(m.text());
+    });
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.goto(pageUrl);
+  }, 60000);
+
+  afterAll(async () => {
+    await ctx?.close();
+    fs.rmSync(tmp, { recursive: true, force: true });
+  });
+
+  it('renders every layer, with no console error and no network request', async () => {
+    const names = await page.$$eval('.layer .lname', (els) => els.map((e) => e.textContent));
+    expect(names.sort()).toEqual(layerNames.slice().sort());
+    expect(await page.textContent('#t-params')).toContain('28.09 M');
+    expect(await page.textContent('#t-macs')).toContain('3.86 G');
+    expect(errors).toEqual([]);
+    expect(requests).toEqual([]);
+  });
+
+  it('shows params and MACs of a layer on hover', async () => {
+    await page.hover('#L1 .lname');
+    const tip = page.locator('#tip');
+    await expect(tip.isVisible()).resolves.toBe(true);
+    const text = (await tip.textContent()) ?? '';
+    expect(text).toContain('conv1/7x7_s2');
+    expect(text).toContain('9,408');
+    expect(text).toContain('118,013,952');
+  });
+
+  it('search highlights the layer and scrolls it into view', async () => {
+    await page.fill('#search', 'conv4_3_1x1_up');
+    const cur = page.locator('.layer.current');
+    expect(await cur.count()).toBe(1);
+    expect(await cur.locator('.lname').textContent()).toBe('conv4_3_1x1_up');
+    const box = await cur.boundingBox();
+    expect(box).not.toBeNull();
+    expect(box!.y).toBeGreaterThan(0);
+    expect(box!.y).toBeLessThan(900);
+    expect(await page.textContent('#search-count')).toBe('1 / 1');
+    await page.fill('#search', '');
+    expect(await page.locator('.layer.match').count()).toBe(0);
+  });
+
+  it('folding a stage hides its nodes; unfolding shows them again', async () => {
+    const head = page.locator('.ghead.stage', { hasText: 'conv3' });
+    const node = page.locator('.node', { has: page.locator('.lname', { hasText: /^conv3_2_3x3$/ }) });
+    expect(await node.isVisible()).toBe(true);
+    const before = Number(await page.getAttribute('#graph', 'height'));
+    await head.click();
+    expect(await node.isVisible()).toBe(false);
+    expect(Number(await page.getAttribute('#graph', 'height'))).toBeLessThan(before);
+    // A later stage moved up with the fold.
+    expect(await page.locator('.node', { has: page.locator('.lname', { hasText: /^conv4_1_3x3$/ }) }).isVisible()).toBe(true);
+    await head.click();
+    expect(await node.isVisible()).toBe(true);
+    expect(Number(await page.getAttribute('#graph', 'height'))).toBe(before);
+    expect(errors).toEqual([]);
+  });
+
+  it('a screenshot is not blank', async () => {
+    await page.evaluate(() => window.scrollTo(0, 0));
+    const png = path.join(tmp, 'shot.png');
+    await page.screenshot({ path: png });
+    const buf = fs.readFileSync(png);
+    expect(buf.length).toBeGreaterThan(20000);
+    // Decode with sharp and check that the image is not a single colour.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const sharp = require('sharp') as (b: Buffer) => { stats(): Promise<{ channels: { stdev: number }[]; isOpaque: boolean }> };
+    const stats = await sharp(buf).stats();
+    expect(stats.channels.slice(0, 3).some((c) => c.stdev > 10)).toBe(true);
+    expect(stats.isOpaque).toBe(true);
+  });
+});
