@@ -245,13 +245,15 @@ async function handWorkers(id, caffemodel, n, runs, warmup) {
   });
   try {
     await Promise.all(workers.map(next));
+    const c0 = process.cpuUsage();
     const t0 = nowMs();
     const done = workers.map(next);
     workers.forEach((w) => w.postMessage('go'));
     const replies = await Promise.all(done);
     const wall = nowMs() - t0;
+    const cpu = process.cpuUsage(c0);
     const times = replies.flatMap((r) => r.times);
-    return { ms: median(times), images_per_s: (times.length * 1000) / wall };
+    return { ms: median(times), images_per_s: (times.length * 1000) / wall, cpu_cores: (cpu.user + cpu.system) / 1000 / wall };
   } finally {
     await Promise.all(workers.map((w) => w.terminate()));
   }
@@ -304,6 +306,44 @@ function opCounts(modelDir) {
   const counts = {};
   for (const n of mj.modelTopology.node) if (n.op !== 'Const') counts[n.op] = (counts[n.op] ?? 0) + 1;
   return Object.entries(counts).sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ${v}`).join(', ');
+}
+
+function variants_(loaded, tf, forward, literal, input) {
+  return {
+    converted: () => runModel(loaded, input),
+    hand: () => runHand(tf, forward, input),
+    literal: () => runHand(tf, literal, input),
+  };
+}
+
+/**
+ * Per-kernel time of one run of each variant (tf.profile; wasm kernels are synchronous, so a
+ * kernel's time is its wall time): where the time goes, and how much of a run is outside kernels
+ * (graph execution and bookkeeping).
+ */
+async function profile(tf, variants) {
+  for (const [name, fn] of Object.entries(variants)) {
+    fn();
+    const t = nowMs();
+    const info = await tf.profile(() => {
+      fn();
+    });
+    const wall = nowMs() - t;
+    const by = new Map();
+    let total = 0;
+    for (const k of info.kernels) {
+      // tfjs-core's op wrappers ('conv2d__op') are listed besides the kernels they call.
+      if (k.name.endsWith('__op')) continue;
+      const ms = typeof k.kernelTimeMs === 'number' ? k.kernelTimeMs : 0;
+      const e = by.get(k.name) ?? { n: 0, ms: 0 };
+      e.n++;
+      e.ms += ms;
+      by.set(k.name, e);
+      total += ms;
+    }
+    const top = [...by.entries()].sort((a, b) => b[1].ms - a[1].ms).map(([k, e]) => `${k} ${e.n}x ${e.ms.toFixed(1)}`).join(', ');
+    console.log(`  profile ${name}: ${info.kernels.length} kernels, ${total.toFixed(1)} ms in kernels of ${wall.toFixed(1)} ms; ${top}`);
+  }
 }
 
 async function main() {
@@ -359,40 +399,52 @@ async function main() {
       }
     }
 
+    if (process.argv.includes('--profile')) await profile(tf, variants_(loaded, tf, forward, literal, input));
+
     // 1. One thread, the three in rotation (load drifts hit them alike).
-    const variants = {
-      converted: () => runModel(loaded, input),
-      hand: () => runHand(tf, forward, input),
-      literal: () => runHand(tf, literal, input),
-    };
+    const variants = variants_(loaded, tf, forward, literal, input);
     const order = Object.keys(variants);
     for (let i = 0; i < warmup; i++) for (const k of order) variants[k]();
+    // Wall time and this process's CPU time per run: on a shared machine the wall time also
+    // counts the time other processes had the core; the CPU time (one busy thread here) does not.
     const t1 = { converted: [], hand: [], literal: [] };
+    const cpu1 = { converted: [], hand: [], literal: [] };
     const l1 = load();
     for (let i = 0; i < runs; i++) {
       for (let j = 0; j < order.length; j++) {
         const k = order[(i + j) % order.length];
+        const c = process.cpuUsage();
         const t = nowMs();
         variants[k]();
         t1[k].push(nowMs() - t);
+        const dc = process.cpuUsage(c);
+        cpu1[k].push((dc.user + dc.system) / 1000);
       }
     }
     loaded.model.dispose();
     const c1 = median(t1.converted);
     const h1 = median(t1.hand);
     const lit1 = median(t1.literal);
-    const fmt = (k) => `${median(t1[k]).toFixed(1)} ms/image (min ${Math.min(...t1[k]).toFixed(1)})`;
+    const cc = median(cpu1.converted);
+    const ch = median(cpu1.hand);
+    const cl = median(cpu1.literal);
+    const mn = (k) => Math.min(...t1[k]);
+    const fmt = (k) => `wall ${median(t1[k]).toFixed(1)} ms/image (min ${mn(k).toFixed(1)}), cpu ${median(cpu1[k]).toFixed(1)} ms`;
     console.log(`  1 thread, rotating [load ${l1}]:`);
     console.log(`    converted            ${fmt('converted')}`);
-    console.log(`    hand-written         ${fmt('hand')}    converted/hand-written ${(c1 / h1).toFixed(3)}x (target <= 1.10)`);
-    console.log(`    hand-written literal ${fmt('literal')}    literal/hand-written ${(lit1 / h1).toFixed(3)}x, converted/literal ${(c1 / lit1).toFixed(3)}x`);
+    console.log(`    hand-written         ${fmt('hand')}`);
+    console.log(`    hand-written literal ${fmt('literal')}`);
+    console.log(
+      `    converted/hand-written: cpu ${(cc / ch).toFixed(3)}x, wall median ${(c1 / h1).toFixed(3)}x, wall min ${(mn('converted') / mn('hand')).toFixed(3)}x (target <= 1.10); ` +
+        `literal/hand-written cpu ${(cl / ch).toFixed(3)}x; converted/literal cpu ${(cc / cl).toFixed(3)}x`,
+    );
 
     // 2. Converted through benchModel with 1 and 2 workers.
     const b1 = await benchModel({ modelDir, workers: 1, runs, warmup, backend: 'wasm' });
     const b2 = await benchModel({ modelDir, workers: 2, runs, warmup, backend: 'wasm' });
     console.log(
-      `  converted, senet bench: 1 worker ${b1.ms_per_image.toFixed(1)} ms/image, ${b1.images_per_s.toFixed(2)} images/s [load ${b1.loadavg.toFixed(2)}]; ` +
-        `2 workers ${b2.ms_per_image.toFixed(1)} ms/image, ${b2.images_per_s.toFixed(2)} images/s [load ${b2.loadavg.toFixed(2)}]; ` +
+      `  converted, senet bench: 1 worker ${b1.ms_per_image.toFixed(1)} ms/image, ${b1.images_per_s.toFixed(2)} images/s, cores busy ${b1.cpu_cores.toFixed(2)} [load ${b1.loadavg.toFixed(2)}]; ` +
+        `2 workers ${b2.ms_per_image.toFixed(1)} ms/image, ${b2.images_per_s.toFixed(2)} images/s, cores busy ${b2.cpu_cores.toFixed(2)} [load ${b2.loadavg.toFixed(2)}]; ` +
         `2/1 workers ${(b2.images_per_s / b1.images_per_s).toFixed(2)}x (target >= 1.7x)`,
     );
 
@@ -402,13 +454,14 @@ async function main() {
     const h1ips = 1000 / h1;
     console.log(
       `  hand-written, 2 workers: ${h2.ms.toFixed(1)} ms/image, ${h2.images_per_s.toFixed(2)} images/s ` +
-        `(2/1 workers ${(h2.images_per_s / h1ips).toFixed(2)}x); converted/hand-written throughput ${(h2.images_per_s / b2.images_per_s).toFixed(3)}x [load ${l3}]`,
+        `cores busy ${h2.cpu_cores.toFixed(2)} (2/1 workers ${(h2.images_per_s / h1ips).toFixed(2)}x); ` +
+        `converted/hand-written time at 2 workers ${(h2.images_per_s / b2.images_per_s).toFixed(3)}x [load ${l3}]`,
     );
-    summary.push({ id, oneThread: c1 / h1, literal: lit1 / h1, twoWorkers: h2.images_per_s / b2.images_per_s, scaling: b2.images_per_s / b1.images_per_s });
+    summary.push({ id, oneThread: cc / ch, oneThreadWall: c1 / h1, literal: cl / ch, twoWorkers: h2.images_per_s / b2.images_per_s, scaling: b2.images_per_s / b1.images_per_s });
   }
   console.log('\nsummary (converted/hand-written time, 1.00 = equal; target <= 1.10):');
   for (const s of summary) {
-    console.log(`  ${s.id}: 1 thread ${s.oneThread.toFixed(3)}x (literal ${s.literal.toFixed(3)}x), 2 workers ${s.twoWorkers.toFixed(3)}x; converted 2/1 workers ${s.scaling.toFixed(2)}x`);
+    console.log(`  ${s.id}: 1 thread cpu ${s.oneThread.toFixed(3)}x, wall ${s.oneThreadWall.toFixed(3)}x (literal/hand-written cpu ${s.literal.toFixed(3)}x), 2 workers ${s.twoWorkers.toFixed(3)}x; converted 2/1 workers ${s.scaling.toFixed(2)}x`);
   }
   console.log(`load average at the end: ${load()}`);
 }

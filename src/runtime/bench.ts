@@ -48,6 +48,12 @@ export interface BenchResult {
   images_per_s: number;
   /** Wall time of the timed phase (ms). */
   wall_ms: number;
+  /**
+   * CPU time of this process (all threads, workers included) over the timed phase divided by its
+   * wall time: the cores actually obtained. Below `workers` on a busy machine, other processes had
+   * the rest, and images/s is limited by them, not by the model.
+   */
+  cpu_cores: number;
   /** 1-minute load average when the timed phase started (0 where the OS has none). */
   loadavg: number;
 }
@@ -90,7 +96,9 @@ export function benchInputShape(loaded: LoadedModel, batch: number | undefined):
 
 const nowMs = (): number => Number(process.hrtime.bigint()) / 1e6;
 
-function summarise(times: number[], batch: number, wall: number, base: Omit<BenchResult, 'ms_per_image' | 'ms_per_image_min' | 'ms_per_image_max' | 'images_per_s' | 'wall_ms'>): BenchResult {
+type BenchBase = Omit<BenchResult, 'ms_per_image' | 'ms_per_image_min' | 'ms_per_image_max' | 'images_per_s' | 'wall_ms' | 'cpu_cores'>;
+
+function summarise(times: number[], batch: number, wall: number, cpu: NodeJS.CpuUsage, base: BenchBase): BenchResult {
   const per = times.map((t) => t / batch);
   return {
     ...base,
@@ -99,6 +107,7 @@ function summarise(times: number[], batch: number, wall: number, base: Omit<Benc
     ms_per_image_max: Math.max(...per),
     images_per_s: (times.length * batch * 1000) / wall,
     wall_ms: wall,
+    cpu_cores: (cpu.user + cpu.system) / 1000 / wall,
   };
 }
 
@@ -118,6 +127,7 @@ export async function benchModel(opts: BenchOptions): Promise<BenchResult> {
       for (let i = 0; i < warmup; i++) runModel(loaded, input);
       const loadavg = os.loadavg()[0];
       const times: number[] = [];
+      const c0 = process.cpuUsage();
       const t0 = nowMs();
       for (let i = 0; i < runs; i++) {
         const t = nowMs();
@@ -126,7 +136,7 @@ export async function benchModel(opts: BenchOptions): Promise<BenchResult> {
         opts.onRun?.(i + 1, runs);
       }
       const wall = nowMs() - t0;
-      return summarise(times, batch, wall, { backend: info.name, workers, batch, runs, total_runs: runs, warmup, inputShape, loadavg });
+      return summarise(times, batch, wall, process.cpuUsage(c0), { backend: info.name, workers, batch, runs, total_runs: runs, warmup, inputShape, loadavg });
     } finally {
       loaded.model.dispose();
     }
@@ -141,6 +151,7 @@ export async function benchModel(opts: BenchOptions): Promise<BenchResult> {
     const times: number[] = [];
     let started = 0;
     const loadavg = os.loadavg()[0];
+    const c0 = process.cpuUsage();
     const t0 = nowMs();
     // Each lane submits its next run when its previous one finishes: exactly `workers` in flight.
     const lane = async (): Promise<void> => {
@@ -154,8 +165,9 @@ export async function benchModel(opts: BenchOptions): Promise<BenchResult> {
     };
     await Promise.all(Array.from({ length: workers }, lane));
     const wall = nowMs() - t0;
+    const cpu = process.cpuUsage(c0);
     const backends = [...new Set(pool.backends)];
-    return summarise(times, batch, wall, { backend: backends[0], workers, batch, runs, total_runs: total, warmup, inputShape, loadavg });
+    return summarise(times, batch, wall, cpu, { backend: backends[0], workers, batch, runs, total_runs: total, warmup, inputShape, loadavg });
   } finally {
     await pool.close();
   }
