@@ -172,9 +172,11 @@ export function compareBlobs(
     results.push(compareBlob(info, got, ref, { rtol, atol }));
   }
   const onlyInReference: string[] = [];
+  // Split copies may be named in file form ('/' -> '__') when read from a folder of .npy files.
+  const splitBases = new Set([...modelNames, ...[...modelNames].map((n) => n.replace(/\//g, '__'))]);
   for (const [name, ref] of reference) {
     if (modelNames.has(name)) continue;
-    const src = splitSource(name, modelNames);
+    const src = splitSource(name, splitBases);
     if (src !== undefined) {
       results.push({
         blob: name, layers: [], verdict: 'skipped', kind: 'values', shape: [], refShape: ref.shape.slice(), maxAbsError: NaN, maxRelError: NaN,
