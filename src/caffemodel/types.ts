@@ -1,5 +1,7 @@
 /** Types shared by the caffemodel reader, writer and weight matcher. */
 import type { NetParameter } from '../schema';
+import { V0_TYPE_TO_V1 } from '../upgrade/v0';
+import { V1_TYPE_TO_V2 } from '../upgrade/v1';
 
 export type { NetParameter };
 
@@ -32,91 +34,22 @@ export interface Caffemodel {
   layers: LayerWeights[];
 }
 
-// Caffe's V1 enum -> V2 type string, as upgrade_proto.cpp's UpgradeV1LayerType maps them.
-const V1_TO_V2: Record<string, string> = {
-  NONE: '',
-  ABSVAL: 'AbsVal',
-  ACCURACY: 'Accuracy',
-  ARGMAX: 'ArgMax',
-  BNLL: 'BNLL',
-  CONCAT: 'Concat',
-  CONTRASTIVE_LOSS: 'ContrastiveLoss',
-  CONVOLUTION: 'Convolution',
-  DECONVOLUTION: 'Deconvolution',
-  DATA: 'Data',
-  DROPOUT: 'Dropout',
-  DUMMY_DATA: 'DummyData',
-  EUCLIDEAN_LOSS: 'EuclideanLoss',
-  ELTWISE: 'Eltwise',
-  EXP: 'Exp',
-  FLATTEN: 'Flatten',
-  HDF5_DATA: 'HDF5Data',
-  HDF5_OUTPUT: 'HDF5Output',
-  HINGE_LOSS: 'HingeLoss',
-  IM2COL: 'Im2col',
-  IMAGE_DATA: 'ImageData',
-  INFOGAIN_LOSS: 'InfogainLoss',
-  INNER_PRODUCT: 'InnerProduct',
-  LRN: 'LRN',
-  MEMORY_DATA: 'MemoryData',
-  MULTINOMIAL_LOGISTIC_LOSS: 'MultinomialLogisticLoss',
-  MVN: 'MVN',
-  POOLING: 'Pooling',
-  POWER: 'Power',
-  RELU: 'ReLU',
-  SIGMOID: 'Sigmoid',
-  SIGMOID_CROSS_ENTROPY_LOSS: 'SigmoidCrossEntropyLoss',
-  SILENCE: 'Silence',
-  SOFTMAX: 'Softmax',
-  SOFTMAX_LOSS: 'SoftmaxWithLoss',
-  SPLIT: 'Split',
-  SLICE: 'Slice',
-  TANH: 'TanH',
-  WINDOW_DATA: 'WindowData',
-  THRESHOLD: 'Threshold',
-};
-
-// V0 type strings -> V1 enum names (UpgradeV0LayerType).
-const V0_TO_V1: Record<string, string> = {
-  accuracy: 'ACCURACY',
-  bnll: 'BNLL',
-  concat: 'CONCAT',
-  conv: 'CONVOLUTION',
-  data: 'DATA',
-  dropout: 'DROPOUT',
-  euclidean_loss: 'EUCLIDEAN_LOSS',
-  flatten: 'FLATTEN',
-  hdf5_data: 'HDF5_DATA',
-  hdf5_output: 'HDF5_OUTPUT',
-  im2col: 'IM2COL',
-  images: 'IMAGE_DATA',
-  infogain_loss: 'INFOGAIN_LOSS',
-  innerproduct: 'INNER_PRODUCT',
-  lrn: 'LRN',
-  multinomial_logistic_loss: 'MULTINOMIAL_LOGISTIC_LOSS',
-  pool: 'POOLING',
-  relu: 'RELU',
-  sigmoid: 'SIGMOID',
-  softmax: 'SOFTMAX',
-  softmax_loss: 'SOFTMAX_LOSS',
-  split: 'SPLIT',
-  tanh: 'TANH',
-  window_data: 'WINDOW_DATA',
-};
+// The type maps are the upgrade module's (Caffe's UpgradeV1LayerType / UpgradeV0LayerType).
+const has = (o: object, k: string): boolean => Object.prototype.hasOwnProperty.call(o, k);
 
 /** V1 enum name -> V2 type string (unknown names are returned unchanged). */
 export function v1TypeToV2(v1: string): string {
-  return Object.prototype.hasOwnProperty.call(V1_TO_V2, v1) ? V1_TO_V2[v1] : v1;
+  return has(V1_TYPE_TO_V2, v1) ? V1_TYPE_TO_V2[v1] : v1;
 }
 
 /** V2 type string -> V1 enum name, or undefined when V1 has no such type. */
 export function v2TypeToV1(v2: string): string | undefined {
-  for (const [k, v] of Object.entries(V1_TO_V2)) if (v === v2 && k !== 'NONE') return k;
+  for (const [k, v] of Object.entries(V1_TYPE_TO_V2)) if (v === v2 && k !== 'NONE') return k;
   return undefined;
 }
 
 /** V0 type string -> V2 type string (unknown strings are returned unchanged). */
 export function v0TypeToV2(v0: string): string {
-  const v1 = Object.prototype.hasOwnProperty.call(V0_TO_V1, v0) ? V0_TO_V1[v0] : undefined;
+  const v1 = has(V0_TYPE_TO_V1, v0) ? V0_TYPE_TO_V1[v0] : undefined;
   return v1 === undefined ? v0 : v1TypeToV2(v1);
 }

@@ -13,7 +13,7 @@ import type {
 import { cloneMessage } from './clone';
 
 /** V0 type strings and their V1 enum (Caffe's UpgradeV0LayerType; anything else is fatal there). */
-const V0_TYPES: Readonly<Record<string, V1LayerParameter_LayerType>> = {
+export const V0_TYPE_TO_V1: Readonly<Record<string, V1LayerParameter_LayerType>> = {
   accuracy: 'ACCURACY',
   bnll: 'BNLL',
   concat: 'CONCAT',
@@ -41,7 +41,7 @@ const V0_TYPES: Readonly<Record<string, V1LayerParameter_LayerType>> = {
 };
 
 /** The V0 type strings Caffe upgrades (besides "padding", which is folded away). */
-export const V0_LAYER_TYPES: readonly string[] = Object.keys(V0_TYPES);
+export const V0_LAYER_TYPES: readonly string[] = Object.keys(V0_TYPE_TO_V1);
 
 /** True when any layer still nests a V0LayerParameter (Caffe's NetNeedsV0ToV1Upgrade). */
 export function needsV0Upgrade(net: NetParameter): boolean {
@@ -105,7 +105,7 @@ function upgradeV0Layer(conn: V1LayerParameter, index: number, warnings: string[
   const type = v0.type ?? '';
   const label = v0.name ?? `#${index}`;
   if (v0.type !== undefined) {
-    const t = Object.prototype.hasOwnProperty.call(V0_TYPES, type) ? V0_TYPES[type] : undefined;
+    const t = Object.prototype.hasOwnProperty.call(V0_TYPE_TO_V1, type) ? V0_TYPE_TO_V1[type] : undefined;
     if (t === undefined) {
       throw new NetError(label, `unknown V0 layer type '${type}' (known: ${V0_LAYER_TYPES.join(', ')})`);
     }
