@@ -2,6 +2,7 @@ import type { Argv, CommandModule } from 'yargs';
 import { writeCaffemodel } from '../../caffemodel';
 import { randomWeights } from '../../caffemodel/random';
 import { UsageError } from '../../errors';
+import { readNpy, toFloat32 } from '../../runtime/npy';
 import { readNetText } from '../../upgrade';
 
 interface InitWeightsArgs {
@@ -9,6 +10,7 @@ interface InitWeightsArgs {
   output: string;
   seed: number;
   calibrate: boolean;
+  'calibrate-input'?: string;
   'input-shape'?: string;
   'bn-scale-factor': number;
 }
@@ -37,6 +39,10 @@ export const initWeightsCommand: CommandModule<object, InitWeightsArgs> = {
         default: false,
         describe: 'set BatchNorm statistics from a forward pass on an N(0,1) input drawn from the seed',
       })
+      .option('calibrate-input', {
+        type: 'string',
+        describe: 'calibrate BatchNorm statistics on this input instead (.npy, float32 NCHW; implies --calibrate)',
+      })
       .option('input-shape', { type: 'string', describe: "shape of the net's input, N,C,H,W (default: the net's own)" })
       .option('bn-scale-factor', { type: 'number', default: 1, describe: 'BatchNorm scale factor F (statistics stored times F)' })
       .example('$0 init-weights SE-ResNet-50.prototxt -o r50.caffemodel --seed 7 --calibrate', '') as unknown as Argv<InitWeightsArgs>,
@@ -57,11 +63,16 @@ export const initWeightsCommand: CommandModule<object, InitWeightsArgs> = {
       }
       inputShapes = { [inputs[0]]: shape };
     }
-    const weights = randomWeights(net, { seed: args.seed, inputShapes, calibrate: args.calibrate, bnScaleFactor: factor });
+    let calibrate: boolean | { input: Float32Array } = args.calibrate;
+    if (args['calibrate-input'] !== undefined) {
+      // Calibration carries over poorly between input distributions, so calibrate on the data itself.
+      calibrate = { input: toFloat32(readNpy(args['calibrate-input'])) };
+    }
+    const weights = randomWeights(net, { seed: args.seed, inputShapes, calibrate, bnScaleFactor: factor });
     writeCaffemodel(args.output, net, weights);
     const params = weights.reduce((s, w) => s + w.blobs.reduce((t, b) => t + b.data.length, 0), 0);
     process.stderr.write(
-      `senet: wrote ${args.output}: ${weights.length} layers with blobs, ${params} values, seed ${args.seed}${args.calibrate ? ', BatchNorm calibrated' : ''}\n`,
+      `senet: wrote ${args.output}: ${weights.length} layers with blobs, ${params} values, seed ${args.seed}${calibrate ? ', BatchNorm calibrated' : ''}\n`,
     );
   },
 };
