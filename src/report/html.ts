@@ -3,12 +3,10 @@
  * made here at generation time; the page's inline script only adds the tooltip, search and
  * collapsing (which shifts the precomputed geometry). No external resources of any kind.
  */
-import * as fs from 'fs';
-import * as path from 'path';
-import Handlebars from 'handlebars';
 import type { NetShapes } from '../layers';
 import { buildGraph, type GraphGroup, type NetGraph } from './graph';
 import { layoutDag, type Layout } from './layout';
+import { esc, pageCss, rawTemplate, renderTemplate, safeHtml, scriptJson } from './page';
 import { shapeLabel, withSuffix, withThousands } from './summary';
 
 /** Colour families by layer type; anything unlisted is 'other'. */
@@ -83,15 +81,6 @@ interface GroupBox {
 
 function typeClass(type: string): string {
   return TYPE_CLASS[type] ?? 'other';
-}
-
-function esc(s: string): string {
-  return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-}
-
-/** JSON safe inside a <script> element. */
-function scriptJson(v: unknown): string {
-  return JSON.stringify(v).replace(/</g, '\\u003c').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
 }
 
 /** The same curve the page's script draws: vertical tangents between consecutive points. */
@@ -292,11 +281,9 @@ export function renderNetPage(shapes: NetShapes, opts: ShowOptions = {}): ShowPa
     height: h,
   };
 
-  const dir = templatesDir();
-  const template = Handlebars.compile(fs.readFileSync(path.join(dir, 'net.html.hbs'), 'utf8'), { strict: true });
   const name = shapes.name === '' ? '(unnamed net)' : shapes.name;
-  const html = template({
-    title: opts.title ?? name,
+  const html = renderTemplate('net.html.hbs', {
+    title: `${opts.title ?? name} · senet show`,
     name,
     source: opts.source ?? '',
     inputs: inputs.join(', ') || '-',
@@ -307,15 +294,10 @@ export function renderNetPage(shapes: NetShapes, opts: ShowOptions = {}): ShowPa
     layerCount: L.length,
     groupCount: graph.groups.length,
     legend,
-    css: new Handlebars.SafeString(fs.readFileSync(path.join(dir, 'net.css'), 'utf8')),
-    script: new Handlebars.SafeString(fs.readFileSync(path.join(dir, 'net.js'), 'utf8')),
-    svg: new Handlebars.SafeString(svg.join('\n')),
-    data: new Handlebars.SafeString(scriptJson(data)),
+    css: pageCss('net.css'),
+    script: rawTemplate('net.js'),
+    svg: safeHtml(svg.join('\n')),
+    data: scriptJson(data),
   });
   return { html, graph, layout };
-}
-
-/** templates/ at the package root: two levels up from src/report or dist/report. */
-export function templatesDir(): string {
-  return path.resolve(__dirname, '..', '..', 'templates');
 }
