@@ -68,6 +68,8 @@ export function shapeLabel(shape: readonly number[], sep = 'x'): string {
 export interface TableOptions {
   /** Extra header lines, e.g. the input shape and phase. */
   heading?: string[];
+  /** Leave out the per-layer rows: name, heading and totals only. */
+  totalsOnly?: boolean;
 }
 
 /** The summary as an aligned table with a totals footer. */
@@ -95,10 +97,12 @@ export function formatSummaryTable(s: NetSummary, opts: TableOptions = {}): stri
   out.push(s.name === '' ? '(unnamed net)' : s.name);
   for (const h of opts.heading ?? []) out.push(h);
   out.push('');
-  out.push(line(header));
-  out.push(line(widths.map((w) => '-'.repeat(w))));
-  for (const r of rows) out.push(line(r));
-  out.push('');
+  if (!opts.totalsOnly) {
+    out.push(line(header));
+    out.push(line(widths.map((w) => '-'.repeat(w))));
+    for (const r of rows) out.push(line(r));
+    out.push('');
+  }
   const layerCount = s.layers.length;
   const totals: [string, string][] = [
     ['layers', String(layerCount)],

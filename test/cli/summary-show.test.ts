@@ -29,6 +29,17 @@ describe('senet summary', () => {
     expect(r.stdout).toContain('(3.86 G) per image');
   });
 
+  it('--totals prints the name, the input line and the totals only', () => {
+    const r = senet(['summary', path.join(OFFICIAL, 'SE-ResNet-50.prototxt'), '--totals']);
+    expect(r.status).toBe(0);
+    expect(r.stdout).not.toContain('pool1/3x3_s2');
+    expect(r.stdout.trimEnd().split('\n').slice(-3)).toEqual([
+      'layers: 309',
+      'params: 28,088,024 (28.09 M)',
+      'MACs:   3,860,488,192 (3.86 G) per image',
+    ]);
+  });
+
   it('--json follows the schema; the registry ID gives the official totals', () => {
     const r = senet(['summary', 'senet-154', '--json']);
     expect(r.status).toBe(0);

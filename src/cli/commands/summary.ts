@@ -5,6 +5,7 @@ import { netTargetOptions, resolveNetTarget, type NetTargetArgs } from '../net-t
 
 interface SummaryArgs extends NetTargetArgs {
   json?: boolean;
+  totals?: boolean;
 }
 
 export function runSummary(a: SummaryArgs, out: (s: string) => void = (s) => process.stdout.write(s)): void {
@@ -18,7 +19,10 @@ export function runSummary(a: SummaryArgs, out: (s: string) => void = (s) => pro
     .filter((l) => l.bottoms.length === 0)
     .flatMap((l) => l.tops.map((t, i) => `${t} ${shapeLabel(l.outputShapes[i])}`));
   const legacy = (r.net.input ?? []).map((n) => `${n} ${shapeLabel(r.shapes.blobs.get(n) ?? [])}`);
-  out(formatSummaryTable(s, { heading: [`input: ${[...legacy, ...inputs].join(', ') || '-'}   phase: ${r.phase}   source: ${r.source}`] }));
+  out(formatSummaryTable(s, {
+      heading: [`input: ${[...legacy, ...inputs].join(', ') || '-'}   phase: ${r.phase}   source: ${r.source}`],
+      totalsOnly: a.totals === true,
+    }));
 }
 
 export const summaryCommand: CommandModule<object, SummaryArgs> = {
@@ -27,6 +31,7 @@ export const summaryCommand: CommandModule<object, SummaryArgs> = {
   builder: (y: Argv) =>
     netTargetOptions(y)
       .option('json', { type: 'boolean', describe: 'print JSON: { name, params, macs, layers: [{ name, type, tops, shape, params, macs }] }' })
+      .option('totals', { type: 'boolean', describe: 'print only the totals (no per-layer rows)' })
       .example('$0 summary se-resnet-50', 'the table for an architecture ID')
       .example('$0 summary SENet-154.prototxt --json', 'a prototxt file, as JSON') as unknown as Argv<SummaryArgs>,
   handler: (a) => runSummary(a),
