@@ -54,6 +54,12 @@ export interface BenchResult {
    * the rest, and images/s is limited by them, not by the model.
    */
   cpu_cores: number;
+  /**
+   * CPU time per image over the timed phase (ms, all threads). Unlike wall time it does not grow
+   * when other processes take the cores; equal values at 1 and N workers mean the pool adds no
+   * work per image, so on otherwise idle cores images/s would scale with N.
+   */
+  cpu_ms_per_image: number;
   /** 1-minute load average when the timed phase started (0 where the OS has none). */
   loadavg: number;
 }
@@ -96,7 +102,7 @@ export function benchInputShape(loaded: LoadedModel, batch: number | undefined):
 
 const nowMs = (): number => Number(process.hrtime.bigint()) / 1e6;
 
-type BenchBase = Omit<BenchResult, 'ms_per_image' | 'ms_per_image_min' | 'ms_per_image_max' | 'images_per_s' | 'wall_ms' | 'cpu_cores'>;
+type BenchBase = Omit<BenchResult, 'ms_per_image' | 'ms_per_image_min' | 'ms_per_image_max' | 'images_per_s' | 'wall_ms' | 'cpu_cores' | 'cpu_ms_per_image'>;
 
 function summarise(times: number[], batch: number, wall: number, cpu: NodeJS.CpuUsage, base: BenchBase): BenchResult {
   const per = times.map((t) => t / batch);
@@ -108,6 +114,7 @@ function summarise(times: number[], batch: number, wall: number, cpu: NodeJS.Cpu
     images_per_s: (times.length * batch * 1000) / wall,
     wall_ms: wall,
     cpu_cores: (cpu.user + cpu.system) / 1000 / wall,
+    cpu_ms_per_image: (cpu.user + cpu.system) / 1000 / (times.length * batch),
   };
 }
 

@@ -46,7 +46,7 @@ test('prints ms per image, images/s, the backend and the load average', () => {
   expect(r.stderr).toBe('');
   expect(r.status).toBe(0);
   expect(r.stdout).toMatch(/^backend wasm, 1 worker, batch 1, input \[1,3,16,16\], 3 timed runs after 1 warm-up, load average \d+\.\d\d\n/);
-  expect(r.stdout).toMatch(/\nms per image: median \d+\.\d+ \(min \d+\.\d+, max \d+\.\d+\)\nimages\/s: \d+\.\d\d \(cores busy: \d+\.\d\d of 1\)\n$/);
+  expect(r.stdout).toMatch(/\nms per image: median \d+\.\d+ \(min \d+\.\d+, max \d+\.\d+\)\nimages\/s: \d+\.\d\d \(cores busy: \d+\.\d\d of 1; cpu per image \d+\.\d+ ms\)\n$/);
 });
 
 test('--json has the fields, consistent with each other; --batch sets the input batch', () => {
@@ -54,7 +54,7 @@ test('--json has the fields, consistent with each other; --batch sets the input 
   expect(r.status).toBe(0);
   const j = JSON.parse(r.stdout);
   expect(j).toMatchObject({ backend: 'wasm', workers: 1, batch: 3, runs: 4, total_runs: 4, warmup: 1, input_shape: [3, 3, 16, 16] });
-  for (const k of ['ms_per_image', 'ms_per_image_min', 'ms_per_image_max', 'images_per_s', 'wall_ms', 'loadavg', 'cpu_cores']) {
+  for (const k of ['ms_per_image', 'ms_per_image_min', 'ms_per_image_max', 'images_per_s', 'wall_ms', 'loadavg', 'cpu_cores', 'cpu_ms_per_image']) {
     expect(typeof j[k]).toBe('number');
   }
   expect(j.ms_per_image).toBeGreaterThan(0);

@@ -18,7 +18,7 @@ export function formatBench(r: BenchResult): string {
     `backend ${r.backend}, ${r.workers} worker${r.workers > 1 ? 's' : ''}, batch ${r.batch}, input [${r.inputShape.join(',')}], ` +
     `${r.runs} timed run${r.runs > 1 ? 's' : ''}${r.workers > 1 ? ' per worker' : ''} after ${r.warmup} warm-up, load average ${r.loadavg.toFixed(2)}\n` +
     `ms per image: median ${f(r.ms_per_image)} (min ${f(r.ms_per_image_min)}, max ${f(r.ms_per_image_max)})\n` +
-    `images/s: ${r.images_per_s.toFixed(2)} (cores busy: ${r.cpu_cores.toFixed(2)} of ${r.workers})\n`
+    `images/s: ${r.images_per_s.toFixed(2)} (cores busy: ${r.cpu_cores.toFixed(2)} of ${r.workers}; cpu per image ${f(r.cpu_ms_per_image)} ms)\n`
   );
 }
 
