@@ -52,6 +52,8 @@ export function convertFiles(prototxtPath: string, caffemodelPath: string, outDi
     mean: opts.mean,
     scale: opts.scale,
     phase: 'TEST',
+    // The weights were read for this conversion alone.
+    consumeWeights: true,
     onProgress: report && ((p) => report({ stage: 'convert', ...p })),
   });
   converted.metadata.source = { prototxt: path.basename(prototxtPath), caffemodel: path.basename(caffemodelPath), netName: net.name ?? '' };

@@ -15,11 +15,12 @@ export const TO_NHWC = [0, 2, 3, 1] as const;
 
 /**
  * Permutes row-major host data: out axis i is in axis perm[i]. Loops over the output with an
- * odometer of input offsets, so the cost is one add per element.
+ * odometer of input offsets, so the cost is one add per element. `into` (if given) receives the
+ * result and must not alias `data`.
  */
-export function permuteHost(data: Float32Array, shape: readonly number[], perm: readonly number[]): Float32Array {
+export function permuteHost(data: Float32Array, shape: readonly number[], perm: readonly number[], into?: Float32Array): Float32Array {
   const rank = shape.length;
-  const out = new Float32Array(data.length);
+  const out = into ?? new Float32Array(data.length);
   if (data.length === 0) return out;
   const inStride = new Array<number>(rank);
   let s = 1;

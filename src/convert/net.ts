@@ -50,6 +50,12 @@ export interface ConvertNetOptions {
   /** Scale (after mean subtraction) to record in the metadata. */
   scale?: number;
   onProgress?: (p: ConvertProgress) => void;
+  /**
+   * The caller hands the weights over: layers may overwrite their blobs' memory with the converted
+   * weights (transposed in place through a reused scratch buffer), so a big model is held once,
+   * not twice. The Caffemodel's blob data is garbage afterwards.
+   */
+  consumeWeights?: boolean;
 }
 
 export interface ConvertedNet {
@@ -161,6 +167,8 @@ export function convertNet(opts: ConvertNetOptions): ConvertedNet {
   const matched = matchWeights(layers.map((l) => ({ name: l.name, type: l.type })), opts.weights, (n) => byName.get(n)?.blobShapes);
   const weights = new Map(matched.map((w) => [w.name, w.blobs.map((b): LayerBlob => ({ shape: b.shape, data: b.data }))]));
 
+  const rewriteBlob = blobRewriter(opts.consumeWeights ?? false, weights);
+
   const folds = findFolds(layers, params);
   const foldedInto = new Map<number, number>();
   folds.forEach((run, i) => run.forEach((j) => foldedInto.set(j, i)));
@@ -212,6 +220,7 @@ export function convertNet(opts: ConvertNetOptions): ConvertedNet {
       blobs: own,
       ...(fold !== undefined ? { fold } : {}),
       layout,
+      rewriteBlob: (k, fill) => rewriteBlob(own[k], fill),
       name: (part) => fresh(`${l.name}/${part}`),
       outName: (k) => {
         let n = outNames.get(k);
@@ -271,6 +280,40 @@ function preprocessingFor(net: NetParameter, opts: ConvertNetOptions, pre: Prepr
   }
   if (opts.scale !== undefined) out.scale = opts.scale;
   return Object.keys(out).length === 0 ? undefined : out;
+}
+
+/**
+ * ConvertContext.rewriteBlob. Owning the weights, a blob is overwritten with its converted form
+ * through one reused scratch buffer: no fresh memory per weight (first touches of fresh memory
+ * dominate on some VMs) and no second copy of the model. Blobs whose memory more than one layer
+ * sees are never overwritten.
+ */
+function blobRewriter(consume: boolean, weights: ReadonlyMap<string, readonly LayerBlob[]>): (blob: LayerBlob, fill: (out: Float32Array) => void) => Float32Array {
+  const fresh = (blob: LayerBlob, fill: (out: Float32Array) => void): Float32Array => {
+    const out = new Float32Array(blob.data.length);
+    fill(out);
+    return out;
+  };
+  if (!consume) return fresh;
+  const seen = new Set<Float32Array>();
+  const shared = new Set<Float32Array>();
+  for (const blobs of weights.values()) {
+    for (const b of blobs) (seen.has(b.data) ? shared : seen).add(b.data);
+  }
+  const done = new Set<Float32Array>();
+  let scratch = new Float32Array(0);
+  return (blob, fill) => {
+    if (shared.has(blob.data)) return fresh(blob, fill);
+    // A second request would convert the converted data; handlers ask once per blob.
+    if (done.has(blob.data)) throw new Error('internal: a weight blob was rewritten twice');
+    done.add(blob.data);
+    const n = blob.data.length;
+    if (scratch.length < n) scratch = new Float32Array(n);
+    const out = scratch.subarray(0, n);
+    fill(out);
+    blob.data.set(out);
+    return blob.data;
+  };
 }
 
 /**

@@ -31,8 +31,8 @@ export interface HostArray {
 export interface LayoutHelpers {
   /** Graph axis of Caffe axis `a` for a blob with `rank` axes (NCHW -> NHWC for rank 4). */
   tfAxis(a: number, rank: number): number;
-  /** Row-major host data permuted: out axis i is in axis perm[i]. */
-  permuteHost(data: Float32Array, shape: readonly number[], perm: readonly number[]): Float32Array;
+  /** Row-major host data permuted: out axis i is in axis perm[i]; into `out` when given (not aliasing `data`). */
+  permuteHost(data: Float32Array, shape: readonly number[], perm: readonly number[], out?: Float32Array): Float32Array;
   /** Host data in Caffe order -> graph layout (NCHW -> NHWC when rank 4). */
   hostToGraphLayout(data: Float32Array, shape: readonly number[]): HostArray;
   /** Transpose in the graph, or a Reshape when the permutation moves no data; `x` itself for the identity. */
@@ -68,6 +68,13 @@ export interface ConvertContext {
   /** Only for Convolution: the affine of the layers folded into it. */
   readonly fold?: ChannelFold;
   readonly layout: LayoutHelpers;
+  /**
+   * Storage for a weight derived from blob `index` with as many values (a transpose, maybe scaled),
+   * filled by `fill`, which may read the blob but must write every value of `out`. The converter
+   * may return the blob's own memory (when it owns the weights: no second copy of a big model),
+   * so the handler must not read the blob after this call.
+   */
+  rewriteBlob(index: number, fill: (out: Float32Array) => void): Float32Array;
   /** A fresh name for an intermediate node of this layer. */
   name(part: string): string;
   /**

@@ -29,7 +29,7 @@ const convertInnerProduct: ConvertFn = (ctx) => {
     const [, C, H, W] = inShape;
     const rows = transpose ? [C, H, W, n] : [n, C, H, W];
     const perm = transpose ? [1, 2, 0, 3] : [0, 2, 3, 1];
-    data = layout.permuteHost(w.data, rows, perm);
+    data = ctx.rewriteBlob(0, (out) => layout.permuteHost(w.data, rows, perm, out));
     flat = g.reshape(ctx.inputs[0], [-1, k], { name: ctx.name('flatten') });
   } else {
     const native = layout.toCaffeOrder(ctx.inputs[0], ctx.name('nchw'));

@@ -67,17 +67,20 @@ function packageVersion(): string {
   }
 }
 
-/** The model.json object (without writing anything) and the shard payloads. */
+/**
+ * The model.json object (without writing anything) and the shard payloads, each shard as the list
+ * of byte views (over the weights' own memory, never copied) it is made of, in order.
+ */
 export function serializeGraphModel(
   g: GraphBuilder,
   opts: Omit<WriteGraphModelOptions, 'force'> = {},
-): { modelJson: ModelJson; shards: Uint8Array[] } {
+): { modelJson: ModelJson; shards: Uint8Array[][] } {
   if (opts.metadata !== undefined && Object.prototype.hasOwnProperty.call(opts.metadata, 'signature')) {
     throw new SenetError("model metadata must not contain the key 'signature' (tfjs would take it as the model signature)");
   }
   if (g.outputs.length === 0) throw new SenetError('the graph has no outputs (call GraphBuilder.output)');
   const shardBytes = opts.shardBytes ?? SHARD_BYTES;
-  const shards = packShards(g.weights, shardBytes);
+  const shards = planShards(g.weights, shardBytes);
   const paths = shards.map((_, i) => `group1-shard${i + 1}of${shards.length}.bin`);
   const sig = (entries: typeof g.inputs): Record<string, SignatureTensorJson> => {
     const out: Record<string, SignatureTensorJson> = {};
@@ -101,23 +104,65 @@ export function serializeGraphModel(
   return { modelJson, shards };
 }
 
-/** Concatenates all weights (4-byte elements, little-endian) and cuts into shards; a weight may span shards. */
-function packShards(weights: readonly GraphWeight[], shardBytes: number): Uint8Array[] {
+/**
+ * Cuts the concatenation of all weights (4-byte elements, little-endian) into shards of
+ * `shardBytes`, a weight may span shards. Each shard is a list of views over the weights'
+ * memory: the model is never concatenated (for a 460 MB model that copy cost more than the
+ * conversion itself).
+ */
+function planShards(weights: readonly GraphWeight[], shardBytes: number): Uint8Array[][] {
   if (!Number.isInteger(shardBytes) || shardBytes < 4 || shardBytes % 4 !== 0) {
     throw new SenetError(`shard size must be a positive multiple of 4 bytes, got ${shardBytes}`);
   }
-  const total = weights.reduce((s, w) => s + w.data.length * 4, 0);
-  const all = new Uint8Array(total);
-  let off = 0;
+  const shards: Uint8Array[][] = [];
+  let cur: Uint8Array[] = [];
+  let room = shardBytes;
   for (const w of weights) {
     // Typed arrays are host-endian; every platform Node runs on is little-endian, as TF.js expects.
-    all.set(new Uint8Array(w.data.buffer, w.data.byteOffset, w.data.byteLength), off);
-    off += w.data.byteLength;
+    let bytes = new Uint8Array(w.data.buffer, w.data.byteOffset, w.data.byteLength);
+    while (bytes.length > 0) {
+      if (room === 0) {
+        shards.push(cur);
+        cur = [];
+        room = shardBytes;
+      }
+      const n = Math.min(room, bytes.length);
+      cur.push(bytes.subarray(0, n));
+      bytes = bytes.subarray(n);
+      room -= n;
+    }
   }
-  const shards: Uint8Array[] = [];
-  for (let s = 0; s < total; s += shardBytes) shards.push(all.subarray(s, Math.min(total, s + shardBytes)));
-  if (shards.length === 0) shards.push(new Uint8Array(0));
+  if (cur.length > 0 || shards.length === 0) shards.push(cur);
   return shards;
+}
+
+/** Writes one file from its pieces with gathering writes (no joined copy). */
+function writePieces(file: string, pieces: readonly Uint8Array[]): void {
+  const fd = fs.openSync(file, 'w');
+  try {
+    // writev takes at most IOV_MAX (1024) buffers and may write less than asked.
+    let i = 0;
+    let skip = 0;
+    while (i < pieces.length) {
+      const batch = pieces.slice(i, i + 1024);
+      if (skip > 0) batch[0] = batch[0].subarray(skip);
+      let n = fs.writevSync(fd, batch);
+      while (i < pieces.length && n > 0) {
+        const left = pieces[i].length - skip;
+        if (n >= left) {
+          n -= left;
+          i++;
+          skip = 0;
+        } else {
+          skip += n;
+          n = 0;
+        }
+      }
+      while (i < pieces.length && pieces[i].length === 0) i++;
+    }
+  } finally {
+    fs.closeSync(fd);
+  }
 }
 
 /**
@@ -133,7 +178,7 @@ export function writeGraphModel(dir: string, g: GraphBuilder, opts: WriteGraphMo
   const tmp = fs.mkdtempSync(path.join(parent, `.${path.basename(target)}.tmp-`));
   try {
     const paths = modelJson.weightsManifest[0].paths;
-    shards.forEach((bytes, i) => fs.writeFileSync(path.join(tmp, paths[i]), bytes));
+    shards.forEach((pieces, i) => writePieces(path.join(tmp, paths[i]), pieces));
     fs.writeFileSync(path.join(tmp, 'model.json'), JSON.stringify(modelJson));
     if (fs.existsSync(target)) {
       const old = `${tmp}.old`;
