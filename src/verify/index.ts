@@ -6,3 +6,4 @@ export * from './labels';
 export * from './preprocess';
 export * from './published';
 export * from './eval';
+export * from './parity-html';
