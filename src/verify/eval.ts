@@ -108,6 +108,8 @@ export interface EvalResult {
   top1Accuracy: number;
   top5Accuracy: number;
   failed: { file: string; error: string }[];
+  /** Outputs of the model (classes); 0 when no image was evaluated. */
+  classes: number;
   seconds: number;
   imagesPerSecond: number;
   workers: number;
@@ -276,6 +278,7 @@ export async function evaluate(opts: EvalOptions): Promise<EvalResult> {
     top1Accuracy: evaluated > 0 ? top1 / evaluated : 0,
     top5Accuracy: evaluated > 0 ? top5 / evaluated : 0,
     failed,
+    classes: Math.max(0, classes),
     seconds,
     imagesPerSecond: seconds > 0 ? files.length / seconds : 0,
     workers: pool.size,

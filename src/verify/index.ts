@@ -7,3 +7,4 @@ export * from './preprocess';
 export * from './published';
 export * from './eval';
 export * from './parity-html';
+export * from './eval-html';
