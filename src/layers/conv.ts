@@ -135,6 +135,28 @@ export function hwioInto(src: Float32Array, shape: readonly number[], out: Float
 }
 
 /**
+ * A grouped convolution's Caffe weights [O, I/G, kh, kw] packed straight into the depthwise
+ * filter [kh, kw, I, O/G] of GraphBuilder.groupedConv2dPacked (channel g*(I/G) + i, multiplier m
+ * is W[g*(O/G) + m, i]), times `mul[o]` when given. One pass, no per-group copies.
+ */
+export function depthwisePackInto(src: Float32Array, shape: readonly number[], out: Float32Array, mul: Float64Array | undefined, groups: number): void {
+  const [O, cg, kh, kw] = shape;
+  const KK = kh * kw;
+  const og = O / groups;
+  const C = cg * groups;
+  for (let o = 0; o < O; o++) {
+    const m = mul === undefined ? 1 : mul[o];
+    const g = Math.floor(o / og);
+    const mm = o - g * og;
+    let s = o * cg * KK;
+    for (let i = 0; i < cg; i++) {
+      const c = g * cg + i;
+      for (let p = 0; p < KK; p++) out[(p * C + c) * og + mm] = src[s++] * m;
+    }
+  }
+}
+
+/**
  * Convolution with explicit symmetric padding. With a fold (the converter's BatchNorm/Scale
  * folding) the weights are multiplied per output channel by `fold.mul` and `fold.bias` replaces
  * the bias.
@@ -156,7 +178,11 @@ const convertConvolution: ConvertFn = (ctx) => {
   const O = geo.numOutput;
   const w = ctx.blobs[0];
   const [, wI, kh, kw] = w.shape;
-  const f = { data: ctx.rewriteBlob(0, (out) => hwioInto(w.data, w.shape, out, fold?.mul)), shape: [kh, kw, wI, O] };
+  const packed = G > 1 && G < cin;
+  const f = {
+    data: ctx.rewriteBlob(0, (out) => (packed ? depthwisePackInto : hwioInto)(w.data, w.shape, out, fold?.mul, G)),
+    shape: packed ? [kh, kw, cin, O / G] : [kh, kw, wI, O],
+  };
   const x = ctx.inputs[0];
   const last = b === null ? ctx.outName(0) : ctx.name('conv');
   let y: TensorRef;
@@ -167,7 +193,7 @@ const convertConvolution: ConvertFn = (ctx) => {
     const m = O / G;
     y = g.depthwiseConv2d(x, { data: f.data, shape: [f.shape[0], f.shape[1], cin, m] }, { ...opts, name: last });
   } else {
-    y = g.groupedConv2d(x, f, { ...opts, groups: G, name: last });
+    y = g.groupedConv2dPacked(x, f, { ...opts, groups: G, name: last });
   }
   if (b !== null) y = g.biasAdd(y, { data: b, shape: [b.length] }, { name: ctx.outName(0) });
   return [y];

@@ -250,8 +250,25 @@ export class GraphBuilder {
         }
       }
     }
+    return this.groupedConv2dPacked(x, { data: dw, shape: [kh, kw, C, og] }, { ...opts, groups: G, name: base });
+  }
+
+  /**
+   * groupedConv2d's depthwise method with the filter already packed as the depthwise filter
+   * [kh, kw, C, Og] (channel c = g*Cg + i, multiplier m carries group g's W[.., i, m]), for callers
+   * that build that layout in one pass from their own weights.
+   */
+  groupedConv2dPacked(x: TensorRef, filter: HostTensor, opts: Conv2dOptions & { groups: number }): TensorRef {
+    const base = opts.name ?? 'GroupedConv2D';
+    this.requireRank(base, x, 4);
+    const G = opts.groups;
+    const [, , C, og] = filter.shape;
+    if (filter.shape.length !== 4 || !Number.isInteger(G) || G < 1 || C % G !== 0) {
+      throw new GraphBuildError(base, `packed filter [${filter.shape}] cannot form ${G} groups`);
+    }
+    const cg = C / G;
     const name = this.uniqueName(base);
-    const d = this.depthwiseConv2d(x, { data: dw, shape: [kh, kw, C, og] }, { ...opts, name: `${name}/depthwise` });
+    const d = this.depthwiseConv2d(x, filter, { ...opts, name: `${name}/depthwise` });
     const [n, ho, wo] = d.shape;
     if (ho < 0 || wo < 0) throw new GraphBuildError(name, 'grouped convolution needs a static spatial size');
     const r = this.reshape(d, [n < 0 ? -1 : n, ho, wo, G, cg, og], { name: `${name}/reshape` });
