@@ -5,16 +5,20 @@
  * hand-written tfjs-core forward pass of the same net with the same folded arithmetic, in the same
  * run. Needs `npm run build` first.
  *
- *   node bench/inference-wasm.js [--runs R] [--warmup W] [--only se-resnet-50]
+ *   node bench/inference-wasm.js [--runs R] [--warmup W] [--only se-resnet-50] [--profile] [--check]
  *
  * Per model:
- *  1. one thread, converted and hand-written alternated run by run (load drifts hit both alike):
- *     medians and the converted/hand-written ratio; the two nets' logits are compared first;
+ *  1. one thread, converted, hand-written and a "literal" hand-written copy of the converted op
+ *     sequence in rotation, run by run (load drifts hit them alike): wall and CPU-time medians and
+ *     the ratios; the nets' logits are compared first (--check: block by block); --profile:
+ *     per-kernel times of each (which ops cost what, and the time outside kernels);
  *  2. converted with 1 and 2 workers (benchModel, i.e. `senet bench --workers N`): images/s ratio;
  *  3. hand-written with 2 workers (worker threads of this file), beside the converted 2-worker figure.
  * Weights and converted models are cached in os.tmpdir()/senet-bench-inference (keyed by the
  * prototxt, the seed and the compiled converter, so a changed converter gets a fresh conversion).
- * The machine may be shared: the load average is printed with every phase.
+ * The machine may be shared: the load average is printed with every phase, CPU time beside wall
+ * time (CPU time does not count the time other processes had the core), and the cores the
+ * process actually obtained in the worker phases.
  */
 'use strict';
 const crypto = require('crypto');
@@ -296,6 +300,13 @@ function prepare(id) {
     const c = convertNet({ net, weights, phase: 'TEST' });
     writeGraphModel(modelDir, c.graph, { metadata: c.metadata, force: true });
     console.log(`  converted -> ${modelDir} (${((nowMs() - t) / 1000).toFixed(1)} s)`);
+  }
+  // Older conversions and weights of this architecture (another converter or generator) go.
+  for (const f of fs.readdirSync(CACHE)) {
+    const p = path.join(CACHE, f);
+    if (f.startsWith(`${id}-`) && /^[0-9a-f]{12}(\.caffemodel)?$/.test(f.slice(id.length + 1)) && p !== caffemodel && p !== modelDir) {
+      fs.rmSync(p, { recursive: true, force: true });
+    }
   }
   return { net, caffemodel, modelDir };
 }
