@@ -1,6 +1,7 @@
 import type { Argv, CommandModule } from 'yargs';
 import { UsageError } from '../../errors';
 import { convertFiles, type ConvertFilesProgress } from '../../convert';
+import { createProgress, type Progress, type ProgressPhase } from '../progress';
 
 interface ConvertArgs {
   net: string;
@@ -8,6 +9,7 @@ interface ConvertArgs {
   output: string;
   force: boolean;
   quiet: boolean;
+  json: boolean;
   'input-shape'?: string;
   mean?: string;
   scale?: number;
@@ -23,39 +25,21 @@ export function parseNumberList(text: string, option: string, integers: boolean)
   return nums;
 }
 
-/** Progress on stderr: a bar on a terminal, plain lines otherwise. */
-function progressReporter(): { onProgress: (p: ConvertFilesProgress) => void; stop: () => void } {
-  const tty = process.stderr.isTTY === true;
-  // eslint-disable-next-line @typescript-eslint/no-var-requires
-  let bar: import('cli-progress').SingleBar | undefined;
-  let lastLine = -1;
-  const onProgress = (p: ConvertFilesProgress): void => {
-    if (p.stage === 'read') process.stderr.write(`senet: reading ${p.file}\n`);
+/** Progress on stderr (see ../progress): file steps as lines, the layers as a bar or every 10 %. */
+function progressReporter(progress: Progress): (p: ConvertFilesProgress) => void {
+  let layers: ProgressPhase | undefined;
+  return (p) => {
+    if (p.stage === 'read') progress.note(`reading ${p.file}`);
     else if (p.stage === 'convert') {
-      if (tty) {
-        if (bar === undefined) {
-          // eslint-disable-next-line @typescript-eslint/no-require-imports
-          const cp = require('cli-progress') as typeof import('cli-progress');
-          bar = new cp.SingleBar({ format: 'senet: converting [{bar}] {value}/{total} {layer}', stream: process.stderr, clearOnComplete: true }, cp.Presets.shades_classic);
-          bar.start(p.total, 0, { layer: '' });
-        }
-        bar.update(p.done, { layer: p.layer });
-        if (p.done === p.total) {
-          bar.stop();
-          bar = undefined;
-        }
-      } else {
-        // A line every 10 % of the layers.
-        const tenth = Math.floor((p.done * 10) / Math.max(1, p.total));
-        if (tenth !== lastLine) {
-          lastLine = tenth;
-          process.stderr.write(`senet: converting layer ${p.done}/${p.total}${p.layer ? ` (${p.layer})` : ''}\n`);
-        }
+      layers ??= progress.phase('converting layer', p.total);
+      layers.update(p.done, p.layer ? `(${p.layer})` : undefined);
+      if (p.done === p.total) {
+        layers.end();
+        layers = undefined;
       }
-    } else if (p.stage === 'write') process.stderr.write(`senet: writing ${p.dir}\n`);
-    else process.stderr.write(`senet: wrote ${p.dir} in ${p.seconds.toFixed(1)} s\n`);
+    } else if (p.stage === 'write') progress.note(`writing ${p.dir}`);
+    else progress.note(`wrote ${p.dir} in ${p.seconds.toFixed(1)} s`);
   };
-  return { onProgress, stop: () => bar?.stop() };
 }
 
 /** `senet convert NET.prototxt W.caffemodel -o DIR`. */
@@ -69,6 +53,7 @@ export const convertCommand: CommandModule<object, ConvertArgs> = {
       .option('output', { alias: 'o', type: 'string', demandOption: true, describe: 'output folder (model.json + shards)' })
       .option('force', { type: 'boolean', default: false, describe: 'replace an existing output folder' })
       .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'no progress output' })
+      .option('json', { type: 'boolean', default: false, describe: 'print JSON on stdout: dir, layers, folded, outputs, weightBytes, seconds' })
       .option('input-shape', { type: 'string', describe: 'N,C,H,W of the input (required when the net reads a data layer)' })
       .option('mean', { type: 'string', describe: 'per-channel mean recorded in the metadata, e.g. 104,117,123' })
       .option('scale', { type: 'number', describe: 'input scale recorded in the metadata' })
@@ -78,7 +63,8 @@ export const convertCommand: CommandModule<object, ConvertArgs> = {
     if (inputShape !== undefined && inputShape.length !== 4) throw new UsageError(`--input-shape needs 4 values N,C,H,W, got ${inputShape.length}`);
     const mean = args.mean === undefined ? undefined : parseNumberList(args.mean, 'mean', false);
     if (args.scale !== undefined && !Number.isFinite(args.scale)) throw new UsageError('--scale must be a number');
-    const progress = args.quiet ? undefined : progressReporter();
+    const progress = createProgress({ quiet: args.quiet });
+    const t0 = Date.now();
     try {
       const r = convertFiles(args.net, args.weights, args.output, {
         force: args.force,
@@ -86,14 +72,19 @@ export const convertCommand: CommandModule<object, ConvertArgs> = {
         inputShape,
         mean,
         scale: args.scale,
-        onProgress: progress?.onProgress,
+        onProgress: args.quiet ? undefined : progressReporter(progress),
       });
+      if (args.json) {
+        const md = r.modelJson.userDefinedMetadata as { outputNames?: unknown } | undefined;
+        const doc = { dir: r.dir, layers: r.layers, folded: r.folded, outputs: Array.isArray(md?.outputNames) ? md.outputNames : [], weightBytes: r.weightBytes, seconds: (Date.now() - t0) / 1000 };
+        process.stdout.write(JSON.stringify(doc, null, 2) + '\n');
+      }
       if (!args.quiet) {
         const mb = (r.weightBytes / 1048576).toFixed(1);
-        process.stderr.write(`senet: ${r.layers} layers, ${r.folded.length} folded into convolutions, ${mb} MiB of weights\n`);
+        progress.note(`${r.layers} layers, ${r.folded.length} folded into convolutions, ${mb} MiB of weights`);
       }
     } finally {
-      progress?.stop();
+      progress.stop();
     }
   },
 };

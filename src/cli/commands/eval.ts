@@ -1,8 +1,13 @@
 import * as fs from 'fs';
+import * as path from 'path';
 import type { Argv, CommandModule } from 'yargs';
 import { UsageError } from '../../errors';
 import { BACKEND_ORDER, type BackendName } from '../../runtime';
-import { evaluate, parseLabelOrder, parseMean, LABEL_ORDERS, type EvalProgress, type EvalResult } from '../../verify';
+import {
+  evaluate, parseLabelOrder, parseMean, readModelMetadata, renderEvalPage, LABEL_ORDERS, type EvalProgress, type EvalResult,
+} from '../../verify';
+import { createProgress, type ProgressPhase } from '../progress';
+import { writeFileAtomic } from '../write-text';
 
 interface EvalArgs {
   model: string;
@@ -14,6 +19,7 @@ interface EvalArgs {
   workers?: number;
   'save-predictions'?: string;
   json: boolean;
+  html?: string;
   quiet: boolean;
   mean?: string;
   scale?: number;
@@ -23,37 +29,16 @@ interface EvalArgs {
   backend?: string;
 }
 
+/** Progress on stderr (see ../progress): a bar, or a line every 5 % of the images. */
 function progress(quiet: boolean): { on: (p: EvalProgress) => void; stop: () => void } {
-  if (quiet) return { on: () => undefined, stop: () => undefined };
-  if (process.stderr.isTTY === true) {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const cp = require('cli-progress') as typeof import('cli-progress');
-    const bar = new cp.SingleBar(
-      { format: 'senet: eval [{bar}] {value}/{total} | {ips} img/s | top-1 {top1}%', stream: process.stderr, clearOnComplete: true },
-      cp.Presets.shades_classic,
-    );
-    let started = false;
-    return {
-      on: (p) => {
-        if (!started) {
-          bar.start(p.total, 0, { ips: '0.0', top1: '0.00' });
-          started = true;
-        }
-        bar.update(p.done, { ips: p.imagesPerSecond.toFixed(1), top1: (p.top1 * 100).toFixed(2) });
-      },
-      stop: () => started && bar.stop(),
-    };
-  }
-  // Plain lines (logs, CI): about every 5 % and at the end.
-  let last = -1;
+  const pr = createProgress({ quiet });
+  let phase: ProgressPhase | undefined;
   return {
     on: (p) => {
-      const step = Math.floor((p.done * 20) / Math.max(1, p.total));
-      if (step === last && p.done !== p.total) return;
-      last = step;
-      process.stderr.write(`senet: eval ${p.done}/${p.total} images, ${p.imagesPerSecond.toFixed(1)} img/s, top-1 ${(p.top1 * 100).toFixed(2)}%\n`);
+      phase ??= pr.phase('eval', p.total, { lines: 20 });
+      phase.update(p.done, `images, ${p.imagesPerSecond.toFixed(1)} img/s, top-1 ${(p.top1 * 100).toFixed(2)}%`);
     },
-    stop: () => undefined,
+    stop: () => pr.stop(),
   };
 }
 
@@ -90,6 +75,7 @@ export const evalCommand: CommandModule<object, EvalArgs> = {
       .option('workers', { type: 'number', describe: 'worker threads (default: the number of cores)' })
       .option('save-predictions', { type: 'string', describe: 'write a TSV: file, label, top-5 (comma-separated), top-1 probability' })
       .option('json', { type: 'boolean', default: false, describe: 'print the result as JSON on stdout' })
+      .option('html', { type: 'string', describe: 'also write a self-contained HTML report (accuracy vs published, confusions, unreadable images) to this file' })
       .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'no progress output' })
       .option('mean', { type: 'string', describe: 'per-channel mean in the model channel order (e.g. 104,117,123) or a .binaryproto' })
       .option('scale', { type: 'number', describe: 'multiplier after mean subtraction' })
@@ -130,6 +116,13 @@ export const evalCommand: CommandModule<object, EvalArgs> = {
       const tmp = `${args['save-predictions']}.tmp-${process.pid}`;
       fs.writeFileSync(tmp, lines.join('\n') + (lines.length > 0 ? '\n' : ''));
       fs.renameSync(tmp, args['save-predictions']);
+    }
+    if (args.html !== undefined) {
+      // The model's own class names apply when they are in the labels' order (no ImageNet remap).
+      const md = readModelMetadata(args.model);
+      const classNames = md.labels?.length === r.classes && r.modelOrder === r.labelOrder ? md.labels : undefined;
+      writeFileAtomic(args.html, renderEvalPage(r, { model: path.basename(path.resolve(args.model)), images: args.images, labels: args.labels, classNames }));
+      if (!args.quiet && !args.json) process.stderr.write(`senet: wrote ${args.html}\n`);
     }
     if (args.json) {
       const { predictions: _p, ...rest } = r;
