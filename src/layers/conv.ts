@@ -111,13 +111,14 @@ function outputs(deconv: boolean) {
 /**
  * Caffe [O, I/G, kh, kw] -> HWIO [kh, kw, I/G, O] into `out`, each output channel o times
  * `mul[o]` when given (BatchNorm folding, fused so the weights are touched once). Per kernel
- * position this is an O x I transpose, done in 32 x 32 tiles so both sides stay in cache (a
- * plain strided loop is ~20x slower on SENet-154; other loop orders measured no better).
+ * position this is an O x I transpose, done in 16 x 16 tiles so both sides stay in cache (a
+ * plain strided loop is ~20x slower on SENet-154). Not 32: with power-of-two widths (1024, 2048)
+ * 32 rows of a tile fall into the same cache sets, which measured 2-3x slower.
  */
 export function hwioInto(src: Float32Array, shape: readonly number[], out: Float32Array, mul?: Float64Array): void {
   const [O, I, kh, kw] = shape;
   const KK = kh * kw;
-  const T = 32;
+  const T = 16;
   for (let p = 0; p < KK; p++) {
     for (let o0 = 0; o0 < O; o0 += T) {
       const o1 = Math.min(O, o0 + T);
