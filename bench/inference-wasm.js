@@ -330,12 +330,13 @@ function variants_(loaded, tf, forward, literal, input) {
 /**
  * Per-kernel time (tf.profile; wasm kernels are synchronous, so a kernel's time is its wall time):
  * where the time goes, and how much of a run is outside kernels (graph execution, bookkeeping).
- * Each variant is profiled `rounds` times in rotation; per kernel type the smallest total is kept,
- * as preemption by other processes only ever adds time.
+ * Each variant is profiled `rounds` times in rotation and every kernel call keeps its smallest
+ * time over the rounds (the calls come in the same order each run), as preemption by other
+ * processes only ever adds time.
  */
-async function profile(tf, variants, rounds = 3) {
+async function profile(tf, variants, rounds = 5) {
   const names = Object.keys(variants);
-  const best = new Map(names.map((n) => [n, { wall: Infinity, kernels: 0, by: new Map() }]));
+  const best = new Map(names.map((n) => [n, { wall: Infinity, calls: undefined }]));
   for (const n of names) variants[n]();
   for (let r = 0; r < rounds; r++) {
     for (const n of names) {
@@ -344,30 +345,27 @@ async function profile(tf, variants, rounds = 3) {
         variants[n]();
       });
       const wall = nowMs() - t;
+      // tfjs-core's op wrappers ('conv2d__op') are listed besides the kernels they call.
+      const calls = info.kernels
+        .filter((k) => !k.name.endsWith('__op'))
+        .map((k) => ({ name: k.name, ms: typeof k.kernelTimeMs === 'number' ? k.kernelTimeMs : 0 }));
       const b = best.get(n);
       b.wall = Math.min(b.wall, wall);
-      const by = new Map();
-      let count = 0;
-      for (const k of info.kernels) {
-        // tfjs-core's op wrappers ('conv2d__op') are listed besides the kernels they call.
-        if (k.name.endsWith('__op')) continue;
-        count++;
-        const e = by.get(k.name) ?? { n: 0, ms: 0 };
-        e.n++;
-        e.ms += typeof k.kernelTimeMs === 'number' ? k.kernelTimeMs : 0;
-        by.set(k.name, e);
-      }
-      b.kernels = count;
-      for (const [k, e] of by) {
-        const prev = b.by.get(k);
-        if (prev === undefined || e.ms < prev.ms) b.by.set(k, e);
-      }
+      if (b.calls === undefined) b.calls = calls;
+      else calls.forEach((c, i) => (b.calls[i].ms = Math.min(b.calls[i].ms, c.ms)));
     }
   }
   for (const [n, b] of best) {
-    const total = [...b.by.values()].reduce((s, e) => s + e.ms, 0);
-    const top = [...b.by.entries()].sort((x, y) => y[1].ms - x[1].ms).map(([k, e]) => `${k} ${e.n}x ${e.ms.toFixed(1)}`).join(', ');
-    console.log(`  profile ${n} (min of ${rounds}): ${b.kernels} kernels, ${total.toFixed(1)} ms in kernels, run ${b.wall.toFixed(1)} ms; ${top}`);
+    const by = new Map();
+    for (const c of b.calls) {
+      const e = by.get(c.name) ?? { n: 0, ms: 0 };
+      e.n++;
+      e.ms += c.ms;
+      by.set(c.name, e);
+    }
+    const total = b.calls.reduce((s, c) => s + c.ms, 0);
+    const top = [...by.entries()].sort((x, y) => y[1].ms - x[1].ms).map(([k, e]) => `${k} ${e.n}x ${e.ms.toFixed(1)}`).join(', ');
+    console.log(`  profile ${n} (per-call min of ${rounds}): ${b.calls.length} kernels, ${total.toFixed(1)} ms in kernels, run ${b.wall.toFixed(1)} ms (min); ${top}`);
   }
 }
 
