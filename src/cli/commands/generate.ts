@@ -7,6 +7,7 @@ import * as path from 'path';
 import type { Argv, CommandModule } from 'yargs';
 import { archs, findArch, resolveOptions, type ArchEntry, type ArchOptions, type TrainDataOptions } from '../../archs';
 import { InputFileError, UsageError } from '../../errors';
+import { createProgress, type ProgressStream } from '../progress';
 
 export interface GenerateArgs {
   id?: string;
@@ -32,6 +33,8 @@ export interface GenerateArgs {
   'new-height'?: number;
   'new-width'?: number;
   'root-folder'?: string;
+  json?: boolean;
+  quiet?: boolean;
 }
 
 const TRAIN_ONLY = ['source', 'test-source', 'backend', 'test-batch', 'mean-value', 'mean-file', 'scale', 'crop', 'mirror', 'new-height', 'new-width', 'root-folder'] as const;
@@ -135,23 +138,42 @@ export function listText(): string {
   return archs.map((e) => `${e.id.padEnd(w)}  ${e.description}\n`).join('');
 }
 
-export function runGenerate(a: GenerateArgs, out: (s: string) => void = (s) => process.stdout.write(s)): void {
+export function runGenerate(a: GenerateArgs, out: (s: string) => void = (s) => process.stdout.write(s), progressStream?: ProgressStream): void {
+  if (a.json && !a.list && !a.all) throw new UsageError('--json goes with --list or --all (a single prototxt is printed as is)');
   if (a.list) {
     if (a.id !== undefined || a.all) throw new UsageError('--list takes no architecture and no --all');
-    out(listText());
+    if (a.json) out(JSON.stringify(archs.map((e) => ({ id: e.id, description: e.description })), null, 2) + '\n');
+    else out(listText());
     return;
   }
   if (a.all) {
     if (a.id !== undefined) throw new UsageError('give either an architecture ID or --all');
     if (a.output === undefined) throw new UsageError('--all needs -o DIR (a folder for <id>.prototxt files)');
+    const progress = createProgress({ quiet: a.quiet, stream: progressStream });
     // Build everything first, so a bad flag leaves no half-written folder.
-    const texts = archs.map((e) => [e.id, generateText(e, a)] as const);
+    const texts: (readonly [string, string])[] = [];
+    try {
+      const phase = progress.phase('generating', archs.length, { lines: archs.length });
+      archs.forEach((e, i) => {
+        phase.update(i, e.id);
+        texts.push([e.id, generateText(e, a)]);
+      });
+      phase.update(archs.length);
+    } finally {
+      progress.stop();
+    }
     try {
       fs.mkdirSync(a.output, { recursive: true });
     } catch (err) {
       throw new InputFileError(a.output, `cannot create the folder: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
     }
-    for (const [id, text] of texts) writeFileAtomic(path.join(a.output, `${id}.prototxt`), text);
+    const files = texts.map(([id, text]) => {
+      const file = path.join(a.output!, `${id}.prototxt`);
+      writeFileAtomic(file, text);
+      return { id, file, bytes: Buffer.byteLength(text) };
+    });
+    if (a.json) out(JSON.stringify(files, null, 2) + '\n');
+    else progress.note(`wrote ${files.length} prototxt files to ${a.output}`);
     return;
   }
   if (a.id === undefined) throw new UsageError(`name an architecture (senet generate --list); known: ${archs.map((e) => e.id).join(', ')}`);
@@ -169,6 +191,8 @@ export const generateCommand: CommandModule<object, GenerateArgs> = {
       .option('output', { alias: 'o', type: 'string', describe: 'output file (stdout if omitted); a folder with --all' })
       .option('list', { type: 'boolean', describe: 'list the architecture IDs' })
       .option('all', { type: 'boolean', describe: 'write every architecture to -o DIR as <id>.prototxt' })
+      .option('json', { type: 'boolean', describe: 'with --list: [{ id, description }]; with --all: [{ id, file, bytes }] written' })
+      .option('quiet', { alias: 'q', type: 'boolean', describe: 'no progress output (--all)' })
       .option('flavor', { type: 'string', choices: ['official', 'bvlc'], describe: 'official: as released (Axpy); bvlc: stock BVLC Caffe layers only' })
       .option('se', { type: 'boolean', describe: 'SE blocks on/off (--no-se: plain residual sums)' })
       .option('reduction', { type: 'number', describe: 'SE reduction ratio r (default 16)' })

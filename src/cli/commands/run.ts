@@ -8,6 +8,8 @@ interface RunArgs {
   output: string;
   blob?: string[];
   backend?: string;
+  json?: boolean;
+  quiet?: boolean;
 }
 
 /** npz keys: blob names with '/' replaced by '__' (a '/' would make a folder inside the zip). */
@@ -26,11 +28,14 @@ export const runCommand: CommandModule<object, RunArgs> = {
       .option('output', { alias: 'o', type: 'string', demandOption: true, describe: 'output .npy (one blob) or .npz (several)' })
       .option('blob', { type: 'string', array: true, describe: 'Caffe blob(s) to fetch (default: the outputs)' })
       .option('backend', { type: 'string', choices: [...BACKEND_ORDER], describe: 'backend (default: the best available)' })
+      .option('json', { type: 'boolean', describe: 'print JSON on stdout: backend, output, blobs [{ blob, key, shape, min, max }], seconds' })
+      .option('quiet', { alias: 'q', type: 'boolean', describe: 'no message on stderr' })
       .example('$0 run se-resnet-50 -i x.npy -o prob.npy', 'class probabilities')
       .example('$0 run se-resnet-50 -i x.npy -o blobs.npz --blob conv1 --blob prob', 'two blobs') as unknown as Argv<RunArgs>,
   handler: async (args) => {
+    const t0 = Date.now();
     const info = await initBackend(args.backend as BackendName | undefined);
-    process.stderr.write(`senet: backend ${info.name}\n`);
+    if (!args.quiet && !args.json) process.stderr.write(`senet: backend ${info.name}\n`);
     const arr = readNpy(args.input);
     const loaded = await loadModel(args.model);
     const blobs = args.blob !== undefined && args.blob.length > 0 ? args.blob : undefined;
@@ -44,6 +49,22 @@ export const runCommand: CommandModule<object, RunArgs> = {
     } else {
       if (several) throw new UsageError(`${names.length} blobs (${names.join(', ')}) need an .npz output, not '${args.output}'`);
       writeNpy(args.output, result[names[0]]);
+    }
+    if (args.json) {
+      const range = (d: Float32Array): [number, number] => {
+        let lo = Infinity;
+        let hi = -Infinity;
+        for (const v of d) {
+          if (v < lo) lo = v;
+          if (v > hi) hi = v;
+        }
+        return [lo, hi];
+      };
+      const blobsOut = names.map((n) => {
+        const [min, max] = range(result[n].data);
+        return { blob: n, key: args.output.endsWith('.npz') ? npzKey(n) : null, shape: result[n].shape, min: Number.isFinite(min) ? min : null, max: Number.isFinite(max) ? max : null };
+      });
+      process.stdout.write(JSON.stringify({ backend: info.name, output: args.output, blobs: blobsOut, seconds: (Date.now() - t0) / 1000 }, null, 2) + '\n');
     }
   },
 };
