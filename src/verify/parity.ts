@@ -6,7 +6,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { readCaffemodel } from '../caffemodel';
-import { convertNet } from '../convert';
+import { convertNet, type ConvertProgress } from '../convert';
 import { InputFileError, SenetError } from '../errors';
 import { loadModel, runModel, readNpy, readNpz, toFloat32, type LoadedModel } from '../runtime';
 import { writeGraphModel } from '../tfgraph';
@@ -70,11 +70,13 @@ export async function openModelDir(dir: string): Promise<ParityModel> {
   return { loaded, order: blobOrderFromMetadata(loaded), dispose: () => undefined };
 }
 
-/** Converts NET + WEIGHTS into a temporary folder and opens it (initBackend first). */
-export async function convertAndOpen(netFile: string, weightsFile: string, inputShape: number[]): Promise<ParityModel> {
+/** Converts NET + WEIGHTS into a temporary folder and opens it (initBackend first); `onProgress` sees each layer converted. */
+export async function convertAndOpen(
+  netFile: string, weightsFile: string, inputShape: number[], opts: { onProgress?: (p: ConvertProgress) => void } = {},
+): Promise<ParityModel> {
   const net = readNetText(netFile);
   const weights = readCaffemodel(weightsFile);
-  const converted = convertNet({ net, weights, inputShape, phase: 'TEST' });
+  const converted = convertNet({ net, weights, inputShape, phase: 'TEST', onProgress: opts.onProgress });
   const order: ModelBlobInfo[] = [];
   const seen = new Map<string, ModelBlobInfo>();
   for (const l of converted.layers) {

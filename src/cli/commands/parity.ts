@@ -2,9 +2,11 @@ import * as fs from 'fs';
 import * as path from 'path';
 import type { Argv, CommandModule } from 'yargs';
 import { SenetError, UsageError } from '../../errors';
+import { createProgress, type ProgressPhase } from '../progress';
+import { writeFileAtomic } from '../write-text';
 import { initBackend, readNpy, toFloat32, BACKEND_ORDER, type BackendName } from '../../runtime';
 import {
-  convertAndOpen, DEFAULT_ATOL, DEFAULT_RTOL, formatParityTable, openModelDir, parityJson, parityJunit, readReference, runParity, type ParityModel,
+  convertAndOpen, DEFAULT_ATOL, DEFAULT_RTOL, formatParityTable, openModelDir, parityJson, parityJunit, readReference, renderParityPage, runParity, type ParityModel,
 } from '../../verify';
 
 interface ParityArgs {
@@ -15,6 +17,8 @@ interface ParityArgs {
   rtol: number;
   json: boolean;
   junit?: string;
+  html?: string;
+  quiet: boolean;
   backend?: string;
 }
 
@@ -34,29 +38,46 @@ export const parityCommand: CommandModule<object, ParityArgs> = {
       .option('atol', { type: 'number', default: DEFAULT_ATOL, describe: 'absolute bound for probability blobs (and all-zero blobs)' })
       .option('json', { type: 'boolean', default: false, describe: 'print the report as JSON on stdout' })
       .option('junit', { type: 'string', describe: 'also write JUnit XML (one testcase per blob) to this file' })
+      .option('html', { type: 'string', describe: 'also write a self-contained HTML report (error chart, first divergence, table) to this file' })
+      .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'no progress output' })
       .option('backend', { type: 'string', choices: [...BACKEND_ORDER], describe: 'backend (default: the best available)' })
       .example('$0 parity se-resnet-50 -i x.npy -r caffe-blobs/', 'a converted model against pycaffe dumps')
-      .example('$0 parity net.prototxt w.caffemodel -i x.npy -r blobs.npz --junit parity.xml', 'convert in memory; JUnit for CI') as unknown as Argv<ParityArgs>,
+      .example('$0 parity net.prototxt w.caffemodel -i x.npy -r blobs.npz --junit parity.xml', 'convert in memory; JUnit for CI')
+      .example('$0 parity se-resnet-50 -i x.npy -r blobs.npz --html parity.html', 'an HTML report with the per-blob error chart') as unknown as Argv<ParityArgs>,
   handler: async (args) => {
     const t0 = Date.now();
     if (args.model.length > 2) throw new UsageError(`give a model folder or NET.prototxt W.caffemodel, not ${args.model.length} paths`);
     for (const [v, n] of [[args.rtol, 'rtol'], [args.atol, 'atol']] as const) {
       if (!Number.isFinite(v) || v < 0) throw new UsageError(`--${n} must be a non-negative number`);
     }
+    // Progress on stderr; --json keeps stderr to errors, as eval does.
+    const progress = createProgress({ quiet: args.quiet || args.json });
     const arr = readNpy(args.input);
     const input = { data: toFloat32(arr), shape: arr.shape.slice() };
+    progress.note(`reading the reference ${args.reference}`);
     const reference = readReference(args.reference);
     const info = await initBackend(args.backend as BackendName | undefined);
-    if (!args.json) process.stderr.write(`senet: backend ${info.name}\n`);
+    progress.note(`backend ${info.name}`);
     let model: ParityModel;
     if (args.model.length === 2) {
-      model = await convertAndOpen(args.model[0], args.model[1], input.shape);
+      let layers: ProgressPhase | undefined;
+      try {
+        model = await convertAndOpen(args.model[0], args.model[1], input.shape, {
+          onProgress: (p) => {
+            layers ??= progress.phase('converting layer', p.total);
+            layers.update(p.done, p.layer ? `(${p.layer})` : undefined);
+          },
+        });
+      } finally {
+        progress.stop();
+      }
     } else {
       if (!fs.existsSync(args.model[0]) || !fs.statSync(args.model[0]).isDirectory()) {
         throw new UsageError(`'${args.model[0]}' is not a model folder (or give NET.prototxt W.caffemodel)`);
       }
       model = await openModelDir(args.model[0]);
     }
+    progress.note(`running the model and comparing ${reference.size} reference blobs`);
     let rep;
     try {
       rep = runParity(model, input, reference, { rtol: args.rtol, atol: args.atol });
@@ -70,6 +91,12 @@ export const parityCommand: CommandModule<object, ParityArgs> = {
       const tmp = `${args.junit}.tmp-${process.pid}`;
       fs.writeFileSync(tmp, parityJunit(rep, { suite, seconds: (Date.now() - t0) / 1000 }));
       fs.renameSync(tmp, args.junit);
+    }
+    if (args.html !== undefined) {
+      writeFileAtomic(args.html, renderParityPage(rep, {
+        model: args.model.map((m) => path.basename(path.resolve(m))).join(' + '), input: args.input, inputShape: input.shape, reference: args.reference, backend: info.name, seconds: (Date.now() - t0) / 1000,
+      }));
+      progress.note(`wrote ${args.html}`);
     }
     if (!rep.ok) {
       const where = rep.firstDivergence
