@@ -1,17 +1,25 @@
 /**
- * A plain-loop float32 NCHW forward pass with Caffe's TEST-phase semantics, for the layer types
- * of the SENet family and the common Caffe zoo. It exists to calibrate random BatchNorm
- * statistics (random.ts) and to cross-check small nets; it is written for clarity, not speed.
+ * The project's one plain-loop NCHW forward pass with Caffe's TEST-phase semantics. It calibrates
+ * random BatchNorm statistics (random.ts) and is the semantic reference the converter and parity
+ * tests compare against (test/convert, test/parity). Written for clarity; fast enough for the
+ * reduced fixture nets. Shapes and geometry (padding, ceil/floor pooled sizes, Reshape, Slice
+ * points) come from the layer handlers (inferShapes, convGeometry, poolGeometry), so each rule
+ * lives in one place; this module only computes values.
  *
- * Values are stored as float32 after every layer; sums are taken in float64, so results differ
- * from Caffe's BLAS by float32 rounding only. Transcendentals use prng.ts's engine-independent
- * functions so that calibrated weights are byte-identical everywhere.
+ * Accumulation: every blob is stored as float32 after its layer. Sums (convolution,
+ * InnerProduct, AVE pooling, Eltwise SUM, Softmax, LRN, BatchNorm batch statistics) are taken in
+ * float64 in a fixed order and rounded once when stored, so results differ from Caffe's float32
+ * BLAS by float32 rounding only. Where Caffe's own float32 steps are part of the semantics they
+ * are kept: BatchNorm rounds the scaled statistics, variance + eps, its square root and x - mean;
+ * Scale with bias rounds x * gamma before adding beta; Eltwise PROD rounds each product.
+ * Transcendentals use prng.ts's engine-independent functions. Calibrated random weights depend on
+ * these exact orders and roundings: changing them changes the fixtures' weights (their sha256 is
+ * checked by test/parity).
  */
 import { UnsupportedLayerError, WeightsError } from '../errors';
 import { type LayerShapes, type NetShapes, countOf, convGeometry, inferShapes, poolGeometry } from '../layers';
 import type { LayerParameter, NetParameter } from '../schema';
 import { detExp, detTanh } from './prng';
-import type { BlobData } from './types';
 
 export interface Tensor {
   shape: number[];
@@ -21,8 +29,11 @@ export interface Tensor {
 export interface ReferenceForwardOptions {
   /** One tensor per net input (Input layer top or legacy input), by blob name. */
   inputs: Record<string, Tensor>;
-  /** Stored blobs by layer name. Read when a layer runs, so a hook may change them just before. */
-  weights: ReadonlyMap<string, BlobData[]>;
+  /**
+   * Stored blobs by layer name, in Caffe's order (BlobData fits). Read when a layer runs, so a hook
+   * may change them just before.
+   */
+  weights: ReadonlyMap<string, readonly Tensor[]>;
   /** Called before a layer computes, with its bottoms (e.g. to calibrate BatchNorm statistics). */
   beforeLayer?: (layer: LayerShapes, param: LayerParameter, bottoms: Tensor[]) => void;
   /** Called after a layer computed, with its tops. */
@@ -31,9 +42,16 @@ export interface ReferenceForwardOptions {
   shapes?: NetShapes;
 }
 
+/** Types that compute nothing at test time that a deploy net would use; their tops get no value. */
+function notEvaluated(type: string): boolean {
+  return type === 'Silence' || type === 'Accuracy' || type.endsWith('Loss');
+}
+
 /**
- * Runs the net; returns every blob after the last layer that wrote it (in-place layers replace
- * their bottom), as Caffe's blob dump shows them. Caffe's automatic split blobs are not made.
+ * Runs the net (layers of the TEST phase unless net.state says otherwise, as inferShapes); returns
+ * every blob after the last layer that wrote it (in-place layers replace their bottom), as Caffe's
+ * blob dump shows them. Caffe's automatic split blobs are not made. Data layer tops not given in
+ * `inputs` (labels) and the tops of losses, Accuracy and Silence get no value.
  */
 export function referenceForward(net: NetParameter, opts: ReferenceForwardOptions): Map<string, Tensor> {
   const inputShapes: Record<string, number[]> = {};
@@ -45,14 +63,16 @@ export function referenceForward(net: NetParameter, opts: ReferenceForwardOption
   for (const [k, t] of Object.entries(opts.inputs)) blobs.set(k, t);
   for (const ls of shapes.layers) {
     const param = params.get(ls.name) ?? { name: ls.name, type: ls.type };
+    if (notEvaluated(ls.type)) continue;
     const bottoms = ls.bottoms.map((b) => {
       const t = blobs.get(b);
       if (t === undefined) throw new WeightsError(ls.name, undefined, `bottom '${b}' has no value (is it an input without data?)`);
       return t;
     });
     if (ls.bottoms.length === 0) {
-      ls.tops.forEach((t) => {
-        if (!blobs.has(t)) throw new WeightsError(ls.name, undefined, `no input given for '${t}'`);
+      ls.tops.forEach((t, i) => {
+        // A data layer's first top is the image; later ones (labels) only feed losses.
+        if (!blobs.has(t) && (ls.type === 'Input' || i === 0)) throw new WeightsError(ls.name, undefined, `no input given for '${t}'`);
       });
       continue;
     }
@@ -78,7 +98,7 @@ function map1(x: Tensor, f: (v: number) => number): Tensor {
   return out;
 }
 
-function runLayer(ls: LayerShapes, p: LayerParameter, bottoms: Tensor[], w: BlobData[]): Tensor[] {
+function runLayer(ls: LayerShapes, p: LayerParameter, bottoms: Tensor[], w: readonly Tensor[]): Tensor[] {
   const x = bottoms[0];
   const outShape = ls.outputShapes[0];
   switch (ls.type) {
@@ -185,7 +205,7 @@ function canon(axis: number, n: number): number {
   return axis < 0 ? axis + n : axis;
 }
 
-function convolution(p: LayerParameter, x: Tensor, outShape: number[], w: BlobData[]): Tensor {
+function convolution(p: LayerParameter, x: Tensor, outShape: number[], w: readonly Tensor[]): Tensor {
   const g = convGeometry(p, x.shape);
   if (g.channelAxis !== 1 || x.shape.length !== 4) throw new UnsupportedLayerError(p.name ?? '', 'Convolution', 'is supported here only on 4-D NCHW blobs');
   const [N, C, H, W] = x.shape;
@@ -269,7 +289,7 @@ function pooling(p: LayerParameter, x: Tensor, outShape: number[]): Tensor {
   return out;
 }
 
-function innerProduct(p: LayerParameter, x: Tensor, outShape: number[], w: BlobData[]): Tensor {
+function innerProduct(p: LayerParameter, x: Tensor, outShape: number[], w: readonly Tensor[]): Tensor {
   const ip = p.inner_product_param ?? {};
   const axis = canon(ip.axis ?? 1, x.shape.length);
   const M = countOf(x.shape, 0, axis);
@@ -289,7 +309,7 @@ function innerProduct(p: LayerParameter, x: Tensor, outShape: number[], w: BlobD
   return out;
 }
 
-function batchNorm(p: LayerParameter, x: Tensor, w: BlobData[]): Tensor {
+function batchNorm(p: LayerParameter, x: Tensor, w: readonly Tensor[]): Tensor {
   const bp = p.batch_norm_param ?? {};
   const eps = bp.eps ?? 1e-5;
   const C = x.shape.length > 1 ? x.shape[1] : 1;
@@ -413,27 +433,46 @@ function softmax(axis: number, x: Tensor): Tensor {
 
 function lrn(p: LayerParameter, x: Tensor): Tensor {
   const lp = p.lrn_param ?? {};
-  if ((lp.norm_region ?? 'ACROSS_CHANNELS') !== 'ACROSS_CHANNELS') {
-    throw new UnsupportedLayerError(p.name ?? '', 'LRN', 'WITHIN_CHANNEL is not supported by the reference forward pass');
-  }
   const size = lp.local_size ?? 5;
   const alpha = lp.alpha ?? 1;
   const beta = lp.beta ?? 0.75;
   const k = lp.k ?? 1;
+  if (x.shape.length !== 4) throw new UnsupportedLayerError(p.name ?? '', 'LRN', 'is supported here only on 4-D NCHW blobs');
   const [N, C, H, W] = x.shape;
   const hw = H * W;
   const pre = (size - 1) / 2;
   const out = alloc(x.shape);
-  for (let n = 0; n < N; n++) {
-    for (let c = 0; c < C; c++) {
-      for (let i = 0; i < hw; i++) {
-        let s = 0;
-        for (let j = Math.max(0, c - pre); j <= Math.min(C - 1, c + pre); j++) {
-          const v = x.data[(n * C + j) * hw + i];
-          s += v * v;
+  if ((lp.norm_region ?? 'ACROSS_CHANNELS') === 'ACROSS_CHANNELS') {
+    for (let n = 0; n < N; n++) {
+      for (let c = 0; c < C; c++) {
+        for (let i = 0; i < hw; i++) {
+          let s = 0;
+          for (let j = Math.max(0, c - pre); j <= Math.min(C - 1, c + pre); j++) {
+            const v = x.data[(n * C + j) * hw + i];
+            s += v * v;
+          }
+          const scale = k + (alpha / size) * s;
+          out.data[(n * C + c) * hw + i] = x.data[(n * C + c) * hw + i] * Math.pow(scale, -beta);
         }
-        const scale = k + (alpha / size) * s;
-        out.data[(n * C + c) * hw + i] = x.data[(n * C + c) * hw + i] * Math.pow(scale, -beta);
+      }
+    }
+    return out;
+  }
+  // WITHIN_CHANNEL: Caffe builds it from AVE pooling of x^2 (pad (size-1)/2, stride 1, so every
+  // window counts size^2 cells, zeros outside) and Power(shift 1, scale alpha); k is not used.
+  for (let nc = 0; nc < N * C; nc++) {
+    const base = nc * hw;
+    for (let y = 0; y < H; y++) {
+      for (let xx = 0; xx < W; xx++) {
+        let s = 0;
+        for (let u = Math.max(0, y - pre); u <= Math.min(H - 1, y + pre); u++) {
+          for (let v = Math.max(0, xx - pre); v <= Math.min(W - 1, xx + pre); v++) {
+            const e = x.data[base + u * W + v];
+            s += e * e;
+          }
+        }
+        const scale = 1 + (alpha * s) / (size * size);
+        out.data[base + y * W + xx] = x.data[base + y * W + xx] * Math.pow(scale, -beta);
       }
     }
   }

@@ -9,8 +9,7 @@ import { UnsupportedLayerError, UsageError, WeightsError } from '../../src/error
 import { readNpy, readNpz, writeNpy } from '../../src/runtime';
 import type { NetParameter } from '../../src/schema';
 import { describeShared, sharedPath } from '../helpers/shared';
-import { caffemodelOf, cleanTmp, tmpDir } from './helpers';
-import { type Weights, maxAbsDiff, rand, referenceForward } from './reference';
+import { type Weights, caffemodelOf, cleanTmp, maxAbsDiff, rand, referenceBlobs, tmpDir } from './helpers';
 
 afterAll(cleanTmp);
 
@@ -129,7 +128,7 @@ describe('senet convert / senet run', () => {
     const x = { data: rand(2 * 72, 5), shape: [2, 2, 6, 6] };
     const xin = path.join(path.dirname(out), 'x.npy');
     writeNpy(xin, x);
-    const ref = referenceForward(net, weights, x);
+    const ref = referenceBlobs(net, weights, x);
     const y = path.join(path.dirname(out), 'y.npy');
     r = await cli(['run', out, '--input', xin, '--output', y, '--backend', 'cpu']);
     expect(r.code).toBe(0);

@@ -10,8 +10,7 @@ import { convertNet } from '../../src/convert';
 import { inferShapes } from '../../src/layers';
 import type { NetParameter } from '../../src/schema';
 import { writeGraphModel } from '../../src/tfgraph';
-import { caffemodelOf, cleanTmp, tmpDir } from './helpers';
-import { type Weights, rand } from './reference';
+import { type Weights, caffemodelOf, cleanTmp, rand, tmpDir } from './helpers';
 
 afterAll(cleanTmp);
 

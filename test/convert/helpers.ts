@@ -2,11 +2,54 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import type { Caffemodel } from '../../src/caffemodel';
+import { type Tensor, referenceForward } from '../../src/caffemodel/reference-forward';
 import { convertNet, type ConvertNetOptions } from '../../src/convert';
 import { initBackend, loadModel, runModel, type BackendName } from '../../src/runtime';
 import type { NetParameter } from '../../src/schema';
 import { writeGraphModel } from '../../src/tfgraph';
-import { type Arr, type Weights, maxAbsDiff, referenceForward } from './reference';
+
+/** An NCHW float32 array with its shape (the reference forward pass's Tensor). */
+export type Arr = Tensor;
+/** Blobs by layer name, in Caffe's order. */
+export type Weights = Map<string, Arr[]>;
+
+/** Deterministic uniform values in [lo, hi) (xorshift32). */
+export function rand(n: number, seed: number, lo = -1, hi = 1): Float32Array {
+  let s = seed >>> 0 || 1;
+  const out = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    s ^= s << 13;
+    s >>>= 0;
+    s ^= s >>> 17;
+    s ^= s << 5;
+    s >>>= 0;
+    out[i] = lo + ((s >>> 0) / 4294967296) * (hi - lo);
+  }
+  return out;
+}
+
+/** Largest |a - b|; Infinity for different lengths or any NaN. */
+export function maxAbsDiff(a: Float32Array, b: Float32Array): number {
+  if (a.length !== b.length) return Infinity;
+  let m = 0;
+  for (let i = 0; i < a.length; i++) {
+    const d = Math.abs(a[i] - b[i]);
+    if (!(d <= m)) m = Number.isNaN(d) ? Infinity : d;
+  }
+  return m;
+}
+
+/** The blob the test nets feed: the legacy input, else the first Input or data layer's top. */
+function inputBlob(net: NetParameter): string {
+  const name = net.input?.[0] ?? net.layer?.find((l) => l.type === 'Input' || (l.type ?? '').endsWith('Data'))?.top?.[0];
+  if (name === undefined) throw new Error(`net '${net.name ?? ''}' has no input blob`);
+  return name;
+}
+
+/** Caffe's TEST-phase forward of the net on `input` by the project's reference (src/caffemodel). */
+export function referenceBlobs(net: NetParameter, weights: Weights, input: Arr): Map<string, Arr> {
+  return referenceForward(net, { inputs: { [inputBlob(net)]: input }, weights });
+}
 
 export function caffemodelOf(net: NetParameter, weights: Weights): Caffemodel {
   return {
@@ -48,7 +91,7 @@ export async function convertAndCompare(
   writeGraphModel(dir, converted.graph, { metadata: converted.metadata });
   const loaded = await loadModel(dir);
   const got = runModel(loaded, input, { outputs: blobs });
-  const ref = referenceForward(net, weights, input);
+  const ref = referenceBlobs(net, weights, input);
   const diffs: Record<string, number> = {};
   let worst = 0;
   for (const b of blobs) {

@@ -1,13 +1,12 @@
 /**
  * Per-layer-type conversion tests: tiny nets, seeded weights, the converted graph on the cpu
- * backend against the NCHW reference of Caffe's forward (reference.ts).
+ * backend against the NCHW reference of Caffe's forward (src/caffemodel/reference-forward.ts).
  */
 import { NetBuilder, type Top } from '../../src/builder';
 import { convertNet } from '../../src/convert';
 import { inferShapes } from '../../src/layers';
 import type { NetParameter } from '../../src/schema';
-import { caffemodelOf, cleanTmp, convertAndCompare } from './helpers';
-import { type Arr, type Weights, rand } from './reference';
+import { type Arr, type Weights, caffemodelOf, cleanTmp, convertAndCompare, rand } from './helpers';
 
 afterAll(cleanTmp);
 

@@ -1,7 +1,7 @@
 /**
  * Real Caffe models trained by others (../shared/reference/models): LeNet (V2 prototxt and
  * caffemodel) and CIFAR-10 quick (V1 prototxt with input_dim, V1 caffemodel). Converted, run on
- * real test images, compared with the NCHW reference of Caffe's forward.
+ * real test images, compared with the project's NCHW reference of Caffe's forward (src/caffemodel/reference-forward.ts).
  */
 import * as fs from 'fs';
 import { gunzipSync } from 'fflate';
@@ -14,8 +14,7 @@ import type { NetParameter } from '../../src/schema';
 import { writeGraphModel } from '../../src/tfgraph';
 import { readNetText } from '../../src/upgrade';
 import { describeShared, sharedPath } from '../helpers/shared';
-import { cleanTmp, tmpDir } from './helpers';
-import { type Arr, type Weights, maxAbsDiff, referenceForward } from './reference';
+import { type Arr, type Weights, cleanTmp, maxAbsDiff, referenceBlobs, tmpDir } from './helpers';
 
 afterAll(cleanTmp);
 
@@ -39,7 +38,7 @@ async function convertRun(prototxt: string, caffemodel: string, x: Arr, blob: st
   const dir = tmpDir();
   writeGraphModel(dir, converted.graph, { metadata: converted.metadata });
   const got = runModel(await loadModel(dir), x, { outputs: [blob] })[blob];
-  const ref = referenceForward(net, refWeights(net, caffemodel), x).get(blob)!;
+  const ref = referenceBlobs(net, refWeights(net, caffemodel), x).get(blob)!;
   return { got, ref };
 }
 
