@@ -1,25 +1,38 @@
 /**
  * Blob-by-blob comparison of a converted model's blobs with reference blobs (real Caffe's), in
- * the net's topological order. Pure: no I/O, no backend.
+ * the net's topological order. Pure: no I/O, no backend. This is the one comparison of the
+ * project: `senet parity` and the test suite's parity harness both use it.
  *
- * Tolerances (defaults, see docs/parity.md):
- * - Ordinary blobs pass when max|mine - ref| <= rtol * max|ref|, rtol = 1e-4. Float32 carries
- *   ~7 significant digits; summation order differs between Caffe's BLAS and TF.js kernels
- *   (im2col GEMM vs direct/Winograd convolution, folded BatchNorm), so each layer adds errors of a
- *   few ulps of the blob's magnitude, and after ~150 layers of a deep SENet they reach ~1e-5 of
- *   the largest activation. 1e-4 leaves a 10x margin yet catches any real bug (a wrong pad, a
- *   missed BatchNorm scale factor, a transposed weight), which is off by 1e-2 or more. Measuring
- *   relative to the blob's largest magnitude rather than elementwise avoids flagging values near
- *   zero, whose elementwise relative error is meaningless.
- * - Probability blobs (every reference value in [0, 1] and each row along axis 1 summing to 1)
- *   pass when max|mine - ref| <= atol, atol = 1e-5: probabilities are already on an absolute
- *   scale, and softmax over 1000 classes puts most values near 1e-3, where a relative bound on
- *   the largest value would be too loose for the small ones.
+ * Pass rules (defaults, see docs/parity.md), in the numpy `allclose` family but measured against
+ * the blob's largest reference magnitude rather than elementwise:
+ * - Ordinary blobs ('values') pass when max|mine - ref| <= absFloor + rtol * max|ref|, rtol = 1e-4,
+ *   absFloor = 1e-6. Float32 carries ~7 significant digits; summation order differs between
+ *   Caffe's BLAS and TF.js kernels (im2col GEMM vs direct/Winograd convolution, folded BatchNorm),
+ *   so each layer adds errors of a few ulps of the blob's magnitude, and after ~150 layers of a deep
+ *   SENet they reach ~1e-5 of the largest activation. 1e-4 leaves a 10x margin yet catches any real
+ *   bug (a wrong pad, a missed BatchNorm scale factor, a transposed weight), which is off by 1e-2
+ *   or more. The floor is there because the rounding error of a blob is set by the magnitude of
+ *   the values it was computed from, not by its own: an SE squeeze output of ~2e-3 computed from
+ *   O(1) activations carries errors of a few 1e-7, which is 1e-4 of its own max. 1e-6 is about
+ *   float32's epsilon (1.2e-7) times the O(1)..O(10) activation scale of these nets: a few ulps of
+ *   the inputs, far below any real bug on a blob of ordinary size.
+ * - Logits (an InnerProduct's output read by a Softmax) get no floor: max|mine - ref| <= rtol *
+ *   max|ref|, exactly as the requirement states them; they are O(1) or larger, where the floor
+ *   would not matter anyway, and they decide the prediction.
+ * - Probability blobs (a Softmax's output; with the net unknown, every reference value in [0, 1]
+ *   and each row along axis 1 summing to 1) pass when max|mine - ref| <= atol, atol = 1e-5:
+ *   probabilities are already on an absolute scale, and softmax over 1000 classes puts most
+ *   values near 1e-3, where a relative bound on the largest value would be too loose for the
+ *   small ones. The net's final probabilities (outputs nobody reads) must also rank the same
+ *   top-5 classes per row; two classes whose reference probabilities tie within atol may swap.
  * - A blob whose reference is all zeros passes when max|mine| <= atol.
  */
 
 export const DEFAULT_RTOL = 1e-4;
 export const DEFAULT_ATOL = 1e-5;
+export const DEFAULT_ABS_FLOOR = 1e-6;
+/** Classes ranked for the final probabilities' top-k check. */
+export const TOP_K = 5;
 
 export interface BlobArray {
   data: Float32Array;
@@ -28,12 +41,15 @@ export interface BlobArray {
 
 export type Verdict = 'pass' | 'fail' | 'shape-mismatch' | 'skipped';
 
+/** Which pass rule a blob is held to (see the module comment). */
+export type BlobKind = 'probabilities' | 'logits' | 'values';
+
 export interface BlobResult {
   blob: string;
   /** Layers writing the blob, in net order (the last one produced the compared value); may be empty. */
   layers: string[];
   verdict: Verdict;
-  kind: 'probabilities' | 'values';
+  kind: BlobKind;
   shape: number[];
   refShape: number[];
   maxAbsError: number;
@@ -45,7 +61,9 @@ export interface BlobResult {
   bound: number;
   /** Index (C order) of the element with the largest error. */
   worstIndex: number;
-  /** Why skipped, or what mismatched. */
+  /** Final probabilities only: whether every row ranks the reference's top-k (ties within atol aside). */
+  topK?: { k: number; same: boolean };
+  /** Why skipped, or what mismatched (shape, or the first row whose top-k differs). */
   note?: string;
 }
 
@@ -64,11 +82,16 @@ export interface ParityReport {
   ok: boolean;
   rtol: number;
   atol: number;
+  absFloor: number;
 }
 
 export interface CompareOptions {
+  /** Relative bound (of the blob's max magnitude) for values and logits. */
   rtol?: number;
+  /** Absolute bound for probabilities and all-zero blobs; also the tie margin of the top-k check. */
   atol?: number;
+  /** Absolute floor added to the relative bound of ordinary blobs (not logits). */
+  absFloor?: number;
 }
 
 export interface ModelBlobInfo {
@@ -76,6 +99,50 @@ export interface ModelBlobInfo {
   name: string;
   /** Layers writing it, in net order (empty when unknown, e.g. from a model folder). */
   layers: string[];
+  /**
+   * Type of the last layer writing it, when the net's layers are known; the kind then follows
+   * from the layers. Absent: the kind is recognised from the reference values.
+   */
+  producer?: string;
+  /** Types of the layers reading it (in-place writers excluded), when the layers are known. */
+  consumers?: string[];
+  /** A net output (no layer reads it): a probability blob that is one gets the top-k check. */
+  output?: boolean;
+}
+
+/** A layer as far as blob roles go (LayerShapes and upgraded LayerParameters both map to it). */
+export interface LayerLink {
+  name: string;
+  type: string;
+  bottoms: readonly string[];
+  tops: readonly string[];
+}
+
+/**
+ * Blobs of a net in topological order with their writers, producer type, consumer types and
+ * whether they are outputs; Input layers are not counted as writers.
+ */
+export function blobInfoFromLayers(layers: readonly LayerLink[]): ModelBlobInfo[] {
+  const order: ModelBlobInfo[] = [];
+  const seen = new Map<string, ModelBlobInfo & { consumers: string[] }>();
+  for (const l of layers) {
+    for (const b of l.bottoms) {
+      if (l.tops.includes(b)) continue; // in place: a writer, not a reader
+      seen.get(b)?.consumers.push(l.type);
+    }
+    for (const t of l.tops) {
+      let info = seen.get(t);
+      if (info === undefined) {
+        info = { name: t, layers: [], producer: l.type, consumers: [] };
+        seen.set(t, info);
+        order.push(info);
+      }
+      if (l.type !== 'Input') info.layers.push(l.name);
+      info.producer = l.type;
+    }
+  }
+  for (const info of order) info.output = (info.consumers ?? []).length === 0;
+  return order;
 }
 
 /** Shapes are the same when equal after dropping trailing singleton axes ([1,10] == [1,10,1,1]). */
@@ -90,16 +157,20 @@ export function sameShape(a: readonly number[], b: readonly number[]): boolean {
   return x.length === y.length && x.every((d, i) => d === y[i]);
 }
 
+/** N, C and the positions per (n, c) of a blob seen as [N, C, ...] (C = 1 for rank 1). */
+function axis1(shape: readonly number[], length: number): { n: number; c: number; inner: number } {
+  const n = shape.length > 0 ? shape[0] : 1;
+  const c = shape.length > 1 ? shape[1] : 1;
+  return { n, c, inner: n * c > 0 ? length / (n * c) : 0 };
+}
+
 /** A reference blob that holds probabilities: every value in [0,1], each row along axis 1 summing to 1. */
 export function looksLikeProbabilities(ref: BlobArray): boolean {
   const { data, shape } = ref;
   if (data.length === 0 || shape.length < 2) return false;
   for (let i = 0; i < data.length; i++) if (!(data[i] >= 0 && data[i] <= 1)) return false;
-  // Softmax over axis 1: for each (n, spatial) position the C values sum to 1.
-  const n = shape[0];
-  const c = shape[1];
+  const { n, c, inner } = axis1(shape, data.length);
   if (c < 2) return false;
-  const inner = data.length / (n * c);
   for (let a = 0; a < n; a++) {
     for (let s = 0; s < inner; s++) {
       let sum = 0;
@@ -110,14 +181,71 @@ export function looksLikeProbabilities(ref: BlobArray): boolean {
   return true;
 }
 
-/** Compares one blob. */
-export function compareBlob(info: ModelBlobInfo, mine: BlobArray, ref: BlobArray, opts: CompareOptions = {}): BlobResult {
+/** Whether softmax along axis 1 of `x` gives `p` within `tol` (x is then the logits of p). */
+function softmaxOf(x: BlobArray, p: BlobArray, tol: number): boolean {
+  if (x.data.length !== p.data.length || !sameShape(x.shape, p.shape)) return false;
+  const { n, c, inner } = axis1(p.shape, p.data.length);
+  for (let a = 0; a < n; a++) {
+    for (let s = 0; s < inner; s++) {
+      const at = (k: number): number => (a * c + k) * inner + s;
+      let mx = -Infinity;
+      for (let k = 0; k < c; k++) mx = Math.max(mx, x.data[at(k)]);
+      let sum = 0;
+      for (let k = 0; k < c; k++) sum += Math.exp(x.data[at(k)] - mx);
+      for (let k = 0; k < c; k++) {
+        if (!(Math.abs(Math.exp(x.data[at(k)] - mx) / sum - p.data[at(k)]) <= tol)) return false;
+      }
+    }
+  }
+  return true;
+}
+
+/**
+ * The first row (along axis 1, per batch item and position) whose top-k classes differ, or
+ * undefined. Rank i may hold another class only when the two classes' reference values tie
+ * within `tie`.
+ */
+export function topKMismatch(mine: Float32Array, ref: BlobArray, k: number, tie: number): string | undefined {
+  const { n, c, inner } = axis1(ref.shape, ref.data.length);
+  const kk = Math.min(k, c);
+  for (let a = 0; a < n; a++) {
+    for (let s = 0; s < inner; s++) {
+      const at = (j: number): number => (a * c + j) * inner + s;
+      const rank = (v: Float32Array): number[] =>
+        Array.from({ length: c }, (_, j) => j).sort((x, y) => v[at(y)] - v[at(x)] || x - y).slice(0, kk);
+      const got = rank(mine);
+      const want = rank(ref.data);
+      for (let i = 0; i < kk; i++) {
+        if (got[i] !== want[i] && Math.abs(ref.data[at(got[i])] - ref.data[at(want[i])]) > tie) {
+          const row = inner === 1 ? `row ${a}` : `item ${a} position ${s}`;
+          return `${row}: top-${kk} [${got.join(', ')}] vs reference [${want.join(', ')}]`;
+        }
+      }
+    }
+  }
+  return undefined;
+}
+
+/** The kind from the layers when known (producer set), else from the reference values. */
+function kindFromLayers(info: ModelBlobInfo): BlobKind {
+  if (info.producer === 'Softmax') return 'probabilities';
+  if (info.producer === 'InnerProduct' && (info.consumers ?? []).includes('Softmax')) return 'logits';
+  return 'values';
+}
+
+/**
+ * Compares one blob. `kind` defaults to what `info` says (its producer) or, without layer
+ * information, to probabilities when the reference looks like them and values otherwise.
+ */
+export function compareBlob(info: ModelBlobInfo, mine: BlobArray, ref: BlobArray, opts: CompareOptions = {}, kind?: BlobKind): BlobResult {
   const rtol = opts.rtol ?? DEFAULT_RTOL;
   const atol = opts.atol ?? DEFAULT_ATOL;
+  const absFloor = opts.absFloor ?? DEFAULT_ABS_FLOOR;
   const base = { blob: info.name, layers: info.layers, shape: mine.shape.slice(), refShape: ref.shape.slice() };
+  const k: BlobKind = kind ?? (info.producer !== undefined ? kindFromLayers(info) : looksLikeProbabilities(ref) ? 'probabilities' : 'values');
   if (!sameShape(mine.shape, ref.shape) || mine.data.length !== ref.data.length) {
     return {
-      ...base, verdict: 'shape-mismatch', kind: 'values', maxAbsError: Infinity, maxRelError: Infinity, refMax: NaN, bound: NaN, worstIndex: -1,
+      ...base, verdict: 'shape-mismatch', kind: k, maxAbsError: Infinity, maxRelError: Infinity, refMax: NaN, bound: NaN, worstIndex: -1,
       note: `model shape [${mine.shape.join(', ')}] vs reference [${ref.shape.join(', ')}]`,
     };
   }
@@ -136,10 +264,18 @@ export function compareBlob(info: ModelBlobInfo, mine: BlobArray, ref: BlobArray
     const m = Math.abs(r);
     if (m > refMax) refMax = m;
   }
-  const kind = looksLikeProbabilities(ref) ? 'probabilities' : 'values';
-  const bound = kind === 'probabilities' || refMax === 0 ? atol : rtol * refMax;
+  const bound = k === 'probabilities' || refMax === 0 ? atol : k === 'logits' ? rtol * refMax : absFloor + rtol * refMax;
   const maxRel = refMax > 0 ? maxAbs / refMax : maxAbs;
-  return { ...base, verdict: maxAbs <= bound ? 'pass' : 'fail', kind, maxAbsError: maxAbs, maxRelError: maxRel, refMax, bound, worstIndex: worst };
+  const out: BlobResult = { ...base, verdict: maxAbs <= bound ? 'pass' : 'fail', kind: k, maxAbsError: maxAbs, maxRelError: maxRel, refMax, bound, worstIndex: worst };
+  if (k === 'probabilities' && info.output === true) {
+    const note = topKMismatch(mine.data, ref, TOP_K, atol);
+    out.topK = { k: Math.min(TOP_K, axis1(ref.shape, ref.data.length).c), same: note === undefined };
+    if (note !== undefined) {
+      out.verdict = 'fail';
+      out.note = note;
+    }
+  }
+  return out;
 }
 
 /** Caffe's automatic split copies: `<blob>_<layer>_<i>_split_<j>`; returns the source blob when it is one of `known`. */
@@ -148,6 +284,32 @@ export function splitSource(name: string, known: ReadonlySet<string>): string | 
   let best: string | undefined;
   for (const k of known) if (name.startsWith(`${k}_`) && (best === undefined || k.length > best.length)) best = k;
   return best;
+}
+
+/**
+ * Kinds of the blobs to compare. With layer information (producer set) they follow from the
+ * layers. Without, a blob is probabilities when its reference looks like them, and logits when
+ * the softmax of its reference gives a final probability blob's reference (within 1e-6: Caffe's
+ * float32 softmax against ours in float64): the input of the net's final Softmax.
+ */
+function blobKinds(order: readonly ModelBlobInfo[], reference: ReadonlyMap<string, BlobArray>): Map<string, BlobKind> {
+  const kinds = new Map<string, BlobKind>();
+  const finals: BlobArray[] = [];
+  for (const info of order) {
+    const ref = reference.get(info.name);
+    if (ref === undefined) continue;
+    const k = info.producer !== undefined ? kindFromLayers(info) : looksLikeProbabilities(ref) ? 'probabilities' : 'values';
+    kinds.set(info.name, k);
+    if (info.producer === undefined && k === 'probabilities' && info.output === true) finals.push(ref);
+  }
+  if (finals.length > 0) {
+    for (const info of order) {
+      const ref = reference.get(info.name);
+      if (ref === undefined || info.producer !== undefined || kinds.get(info.name) !== 'values') continue;
+      if (finals.some((p) => softmaxOf(ref, p, 1e-6))) kinds.set(info.name, 'logits');
+    }
+  }
+  return kinds;
 }
 
 /**
@@ -163,13 +325,15 @@ export function compareBlobs(
 ): ParityReport {
   const rtol = opts.rtol ?? DEFAULT_RTOL;
   const atol = opts.atol ?? DEFAULT_ATOL;
+  const absFloor = opts.absFloor ?? DEFAULT_ABS_FLOOR;
   const modelNames = new Set(order.map((b) => b.name));
+  const kinds = blobKinds(order, reference);
   const results: BlobResult[] = [];
   for (const info of order) {
     const ref = reference.get(info.name);
     const got = mine.get(info.name);
     if (ref === undefined || got === undefined) continue;
-    results.push(compareBlob(info, got, ref, { rtol, atol }));
+    results.push(compareBlob(info, got, ref, { rtol, atol, absFloor }, kinds.get(info.name)));
   }
   const onlyInReference: string[] = [];
   // Split copies may be named in file form ('/' -> '__') when read from a folder of .npy files.
@@ -200,5 +364,6 @@ export function compareBlobs(
     ok: failedResults.length === 0 && results.some((r) => r.verdict === 'pass'),
     rtol,
     atol,
+    absFloor,
   };
 }

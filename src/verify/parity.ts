@@ -11,7 +11,7 @@ import { InputFileError, SenetError } from '../errors';
 import { loadModel, runModel, readNpy, readNpz, toFloat32, type LoadedModel } from '../runtime';
 import { writeGraphModel } from '../tfgraph';
 import { readNetText } from '../upgrade';
-import { compareBlobs, type BlobArray, type CompareOptions, type ModelBlobInfo, type ParityReport } from './compare';
+import { blobInfoFromLayers, compareBlobs, type BlobArray, type CompareOptions, type ModelBlobInfo, type ParityReport } from './compare';
 
 /** File/npz key of a blob: '/' -> '__' (pycaffe dumps and `senet run` use the same rule). */
 export function blobKey(blob: string): string {
@@ -61,7 +61,8 @@ export function blobOrderFromMetadata(loaded: LoadedModel): ModelBlobInfo[] {
   }
   const order = loaded.metadata?.extra?.blobOrder;
   const names = Array.isArray(order) && order.every((x) => typeof x === 'string') ? (order as string[]) : Object.keys(b2t);
-  return names.map((name) => ({ name, layers: [] }));
+  const outputs = new Set(loaded.metadata?.outputNames ?? []);
+  return names.map((name) => ({ name, layers: [], output: outputs.has(name) }));
 }
 
 /** Opens a model folder (initBackend first). */
@@ -77,19 +78,7 @@ export async function convertAndOpen(
   const net = readNetText(netFile);
   const weights = readCaffemodel(weightsFile);
   const converted = convertNet({ net, weights, inputShape, phase: 'TEST', onProgress: opts.onProgress });
-  const order: ModelBlobInfo[] = [];
-  const seen = new Map<string, ModelBlobInfo>();
-  for (const l of converted.layers) {
-    for (const t of l.tops) {
-      let info = seen.get(t);
-      if (info === undefined) {
-        info = { name: t, layers: [] };
-        seen.set(t, info);
-        order.push(info);
-      }
-      if (l.type !== 'Input') info.layers.push(l.name);
-    }
-  }
+  const order = blobInfoFromLayers(converted.layers);
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'senet-parity-'));
   const dispose = (): void => fs.rmSync(tmp, { recursive: true, force: true });
   try {

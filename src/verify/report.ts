@@ -27,7 +27,8 @@ export function formatParityTable(rep: ParityReport): string {
     r.verdict === 'skipped' ? `[${r.refShape.join(',')}]` : `[${r.shape.join(',')}]`,
     num(r.maxAbsError),
     num(r.maxRelError),
-    r.verdict === 'skipped' ? '-' : `${r.kind === 'probabilities' ? 'abs' : 'rel'} ${num(r.kind === 'probabilities' || r.refMax === 0 ? r.bound : r.bound / r.refMax)}`,
+    // Values: the floor is folded in, so that the column reads against 'max rel err'.
+    r.verdict === 'skipped' ? '-' : `${r.kind === 'probabilities' || r.refMax === 0 ? 'abs' : 'rel'} ${num(r.kind === 'probabilities' || r.refMax === 0 ? r.bound : r.bound / r.refMax)}`,
     verdictText(r),
   ]);
   const head = ['blob', 'shape', 'max abs err', 'max rel err', 'tolerance', 'verdict'];
@@ -38,6 +39,7 @@ export function formatParityTable(rep: ParityReport): string {
   out.push('');
   for (const r of rep.results) {
     if (r.verdict === 'shape-mismatch') out.push(`shape mismatch: ${r.blob}: ${r.note}`);
+    if (r.topK?.same === false) out.push(`top-${r.topK.k} differs: ${r.blob}: ${r.note}`);
   }
   if (rep.onlyInReference.length > 0) out.push(`in the reference but not in the model (${rep.onlyInReference.length}): ${rep.onlyInReference.join(', ')}`);
   if (rep.onlyInModel.length > 0) out.push(`in the model but not in the reference (${rep.onlyInModel.length}): ${rep.onlyInModel.join(', ')}`);
@@ -52,7 +54,8 @@ export function formatParityTable(rep: ParityReport): string {
   }
   out.push(
     `${rep.ok ? 'PASS' : 'FAIL'}: ${rep.passed} passed, ${rep.failed} failed, ${rep.skipped} skipped ` +
-      `(rtol ${rep.rtol} of the blob's max magnitude; atol ${rep.atol} for probabilities)`,
+      `(values: abs-floor ${rep.absFloor} + rtol ${rep.rtol} of the blob's max magnitude; logits: rtol ${rep.rtol}; ` +
+      `probabilities: atol ${rep.atol}, final ones the same top-5)`,
   );
   if (rep.passed + rep.failed === 0) out.push('no blob is in both the model and the reference: check the reference file names (blob name with / as __)');
   return out.join('\n') + '\n';
@@ -69,6 +72,7 @@ export function parityJson(rep: ParityReport): Record<string, unknown> {
     skipped: rep.skipped,
     rtol: rep.rtol,
     atol: rep.atol,
+    absFloor: rep.absFloor,
     firstDivergence: rep.firstDivergence ?? null,
     onlyInReference: rep.onlyInReference,
     onlyInModel: rep.onlyInModel,
@@ -83,6 +87,7 @@ export function parityJson(rep: ParityReport): Record<string, unknown> {
       maxRelError: jsonNum(r.maxRelError),
       referenceMaxAbs: jsonNum(r.refMax),
       bound: jsonNum(r.bound),
+      ...(r.topK ? { topK: r.topK } : {}),
       ...(r.note ? { note: r.note } : {}),
     })),
   };
@@ -127,7 +132,9 @@ export function parityJunit(rep: ParityReport, opts: JunitOptions): string {
     } else {
       const msg = r.verdict === 'shape-mismatch'
         ? `shape mismatch: ${r.note}`
-        : `max abs error ${num(r.maxAbsError)} > bound ${num(r.bound)} (max rel error ${num(r.maxRelError)}, reference max ${num(r.refMax)})`;
+        : r.topK?.same === false && r.maxAbsError <= r.bound
+          ? `top-${r.topK.k} classes differ: ${r.note}`
+          : `max abs error ${num(r.maxAbsError)} > bound ${num(r.bound)} (max rel error ${num(r.maxRelError)}, reference max ${num(r.refMax)})`;
       const body = [
         `blob: ${r.blob}`,
         r.layers.length > 0 ? `layers: ${r.layers.join(', ')}` : undefined,
@@ -137,6 +144,7 @@ export function parityJunit(rep: ParityReport, opts: JunitOptions): string {
         `max rel error: ${r.maxRelError}`,
         `reference max |x|: ${r.refMax}`,
         `bound: ${r.bound}`,
+        r.topK ? `top-${r.topK.k}: ${r.topK.same ? 'same' : r.note}` : undefined,
         r.worstIndex >= 0 ? `worst element (C order): ${r.worstIndex}` : undefined,
       ].filter((x) => x !== undefined).join('\n');
       const type = r.verdict === 'shape-mismatch' ? 'ShapeMismatch' : 'ToleranceExceeded';
@@ -154,7 +162,7 @@ export function parityJunit(rep: ParityReport, opts: JunitOptions): string {
     '<?xml version="1.0" encoding="UTF-8"?>',
     `<testsuites name="senet parity" tests="${tests}" failures="${rep.failed}" errors="0" skipped="${skipped}" time="${time}">`,
     `  <testsuite name="${xmlEscape(opts.suite)}" tests="${tests}" failures="${rep.failed}" errors="0" skipped="${skipped}" time="${time}" timestamp="${ts}">`,
-    `    <properties>\n      <property name="rtol" value="${rep.rtol}"/>\n      <property name="atol" value="${rep.atol}"/>\n    </properties>`,
+    `    <properties>\n      <property name="rtol" value="${rep.rtol}"/>\n      <property name="atol" value="${rep.atol}"/>\n      <property name="absFloor" value="${rep.absFloor}"/>\n    </properties>`,
     ...cases,
     rep.onlyInModel.length > 0 ? `    <system-out>${xmlEscape(`in the model but not in the reference: ${rep.onlyInModel.join(', ')}`)}</system-out>` : undefined,
     '  </testsuite>',

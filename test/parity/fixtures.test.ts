@@ -75,10 +75,10 @@ describe('parity fixtures', () => {
         // Deep nets: float32 rounding (our float64 sums vs Caffe's float32 BLAS) grows through
         // the blocks; small SE blobs (pooled means, squeeze convs) reach 1e-4..2e-3 of their own
         // largest value, SENet-154's probabilities 2.3e-5 (measured). Same top-5 is required.
-        const prob = report.compared.find((r) => r.name === 'prob');
-        expect(prob?.maxAbsDiff).toBeLessThan(5e-5);
-        expect(prob?.detail).toBeUndefined();
-        const worst = Math.max(...report.compared.map((r) => r.error));
+        const prob = report.compared.find((r) => r.blob === 'prob');
+        expect(prob?.maxAbsError).toBeLessThan(5e-5);
+        expect(prob?.topK).toEqual({ k: 5, same: true });
+        const worst = Math.max(...report.compared.map((r) => (r.kind === 'probabilities' ? r.maxAbsError : r.maxRelError)));
         expect(worst).toBeLessThan(3e-3);
       }
     });

@@ -3,18 +3,21 @@
  * SOURCE.md there). Tests never need Caffe.
  *
  * Use:
- *   import { PARITY_CASES, loadCase, compareBlob, compareAll } from '../parity/harness';
+ *   import { PARITY_CASES, loadCase, compareAll } from '../parity/harness';
  *   for (const name of PARITY_CASES) {
  *     const c = loadCase(name);          // c.net (NetParameter), c.weights (LayerWeights[]),
  *                                        // c.input {blob, shape, data}, c.reference (Map name -> Tensor)
  *     const mine: Map<string, Float32Array> = run my graph on c.input.data, reading blobs by Caffe name;
- *     const report = compareAll(c, mine); // every blob of the reference that `mine` has
- *     expect(report.failures).toEqual([]);
+ *     const r = compareAll(c, mine);     // every blob of the reference that `mine` has
+ *     expect(r.failures).toEqual([]);
  *   }
  *
- * Tolerances (issue 4): blobs written last by a Softmax ("probabilities") within 1e-5 absolute;
- * every other blob within 1e-4 of the blob's largest magnitude; and, for the net's final
- * probabilities, the same top-5 classes (ties within the tolerance are not counted as swaps).
+ * The comparison itself is src/verify/compare.ts, the one `senet parity` runs (its comment and
+ * docs/parity.md give the rules and why): probabilities (a Softmax's output) within 1e-5
+ * absolute and, for the net's final ones, the same top-5 (ties within 1e-5 may swap); logits (an
+ * InnerProduct read by a Softmax) within 1e-4 of their largest magnitude; every other blob within
+ * 1e-6 + 1e-4 of its largest magnitude. The harness only loads the cases and hands over the
+ * net's layers, so that each blob's rule comes from the net, not from guessing at its values.
  * `c.reference` holds Caffe's value of each blob after the LAST layer writing it (in-place
  * BatchNorm/Scale/ReLU chains show the post-ReLU value), plus Caffe's automatic `*_split_N` blobs
  * (`c.manifest.blobs[i].splitOf` names the source). `c.finalProbs` lists the Softmax outputs that
@@ -39,11 +42,15 @@ import type { LayerWeights } from '../../src/caffemodel/types';
 import { readNpy, readNpz, toFloat32 } from '../../src/runtime/npy';
 import type { NetParameter } from '../../src/schema';
 import { readNetText } from '../../src/upgrade';
+import {
+  blobInfoFromLayers, compareBlobs, DEFAULT_ATOL, DEFAULT_RTOL, type BlobArray, type BlobResult, type CompareOptions, type ModelBlobInfo, type ParityReport,
+} from '../../src/verify/compare';
 
 export const PARITY_DIR = path.resolve(__dirname, '..', 'fixtures', 'parity');
 
-export const PROB_ABS_TOL = 1e-5;
-export const REL_TOL = 1e-4;
+/** The engine's defaults (src/verify/compare.ts), under the names the tests use. */
+export const PROB_ABS_TOL = DEFAULT_ATOL;
+export const REL_TOL = DEFAULT_RTOL;
 
 export interface ManifestBlob {
   name: string;
@@ -163,89 +170,51 @@ export function loadCase(name: string): ParityCase {
   return c;
 }
 
-export interface BlobComparison {
-  name: string;
-  ok: boolean;
-  kind: 'probabilities' | 'values';
-  /** Largest |mine - caffe|. */
-  maxAbsDiff: number;
-  /** maxAbsDiff / max |caffe| (values) or maxAbsDiff itself (probabilities). */
-  error: number;
-  tolerance: number;
-  detail?: string;
-}
-
-function topK(p: Float32Array, offset: number, n: number, k: number): number[] {
-  return Array.from({ length: n }, (_, i) => i)
-    .sort((a, b) => p[offset + b] - p[offset + a] || a - b)
-    .slice(0, k);
-}
-
 /**
- * Compares one blob with Caffe's. Probabilities (kind) also get the top-5 check per row of the
- * last axis group (N x classes after flattening from axis 1).
+ * The blobs of a case in net order with their layers (src/verify/compare.ts decides each blob's
+ * pass rule from them), split copies left out: they are copies, not tensors of a converted model.
  */
-export function compareBlob(name: string, mine: Float32Array, ref: Tensor, kind: 'probabilities' | 'values', topCheck = false): BlobComparison {
-  if (mine.length !== ref.data.length) {
-    return { name, ok: false, kind, maxAbsDiff: Infinity, error: Infinity, tolerance: 0, detail: `has ${mine.length} values, Caffe ${ref.data.length} [${ref.shape.join(', ')}]` };
-  }
-  let maxAbsDiff = 0;
-  let maxRef = 0;
-  for (let i = 0; i < mine.length; i++) {
-    const d = Math.abs(mine[i] - ref.data[i]);
-    if (!(d <= maxAbsDiff)) maxAbsDiff = Number.isNaN(d) ? Infinity : d;
-    maxRef = Math.max(maxRef, Math.abs(ref.data[i]));
-  }
-  const tolerance = kind === 'probabilities' ? PROB_ABS_TOL : REL_TOL;
-  const error = kind === 'probabilities' ? maxAbsDiff : maxAbsDiff / (maxRef > 0 ? maxRef : 1);
-  let ok = error <= tolerance;
-  let detail: string | undefined;
-  if (topCheck && ref.shape.length >= 2) {
-    const n = ref.shape[0];
-    const classes = ref.data.length / n;
-    const k = Math.min(5, classes);
-    for (let r = 0; r < n && detail === undefined; r++) {
-      const a = topK(mine, r * classes, classes, k);
-      const b = topK(ref.data, r * classes, classes, k);
-      for (let i = 0; i < k; i++) {
-        // A swap of two classes whose Caffe probabilities tie within the tolerance is not an error.
-        if (a[i] !== b[i] && Math.abs(ref.data[r * classes + a[i]] - ref.data[r * classes + b[i]]) > PROB_ABS_TOL) {
-          ok = false;
-          detail = `row ${r}: top-${k} [${a.join(', ')}] vs Caffe [${b.join(', ')}]`;
-          break;
-        }
-      }
-    }
-  }
-  return { name, ok, kind, maxAbsDiff, error, tolerance, detail };
+export function caseBlobs(c: ParityCase): ModelBlobInfo[] {
+  const layers = (c.net.layer ?? []).map((l) => ({ name: l.name ?? '', type: l.type ?? '', bottoms: l.bottom ?? [], tops: l.top ?? [] }));
+  return blobInfoFromLayers(layers);
 }
 
-export interface ParityReport {
-  compared: BlobComparison[];
+export interface CaseReport {
+  /** The engine's report (src/verify/compare.ts). */
+  report: ParityReport;
+  /** Compared blobs (verdict pass or fail), in net order. */
+  compared: BlobResult[];
   /** One line per failing blob. */
   failures: string[];
   /** Reference blobs `mine` did not have (split copies excluded). */
   missing: string[];
 }
 
-/** Compares every blob `mine` provides against Caffe's, with the issue's tolerances. */
-export function compareAll(c: ParityCase, mine: ReadonlyMap<string, Float32Array>): ParityReport {
-  const compared: BlobComparison[] = [];
+/**
+ * Compares every blob `mine` provides against Caffe's with src/verify/compare.ts (the same
+ * comparison `senet parity` makes): default tolerances unless `opts` says otherwise.
+ */
+export function compareAll(c: ParityCase, mine: ReadonlyMap<string, Float32Array>, opts: CompareOptions = {}): CaseReport {
+  const order = caseBlobs(c);
+  const reference = new Map<string, BlobArray>();
   const missing: string[] = [];
+  const got = new Map<string, BlobArray>();
   for (const b of c.manifest.blobs) {
     if (b.splitOf !== undefined) continue;
     const ref = c.reference.get(b.name);
-    const m = mine.get(b.name);
     if (ref === undefined) continue;
-    if (m === undefined) {
-      missing.push(b.name);
-      continue;
-    }
-    const kind = b.producer === 'Softmax' ? 'probabilities' : 'values';
-    compared.push(compareBlob(b.name, m, ref, kind, c.finalProbs.includes(b.name)));
+    reference.set(b.name, ref);
+    const m = mine.get(b.name);
+    // The flat data of our blob, in Caffe's shape: layout and shape are the runner's business.
+    if (m === undefined) missing.push(b.name);
+    else got.set(b.name, { data: m, shape: m.length === ref.data.length ? ref.shape : [m.length] });
   }
+  const report = compareBlobs(order, reference, got, opts);
+  const compared = report.results.filter((r) => r.verdict !== 'skipped');
   const failures = compared
-    .filter((r) => !r.ok)
-    .map((r) => `${c.name}/${r.name}: ${r.kind} error ${r.error.toExponential(3)} > ${r.tolerance}${r.detail ? ` (${r.detail})` : ''}`);
-  return { compared, failures, missing };
+    .filter((r) => r.verdict !== 'pass')
+    .map((r) => `${c.name}/${r.blob}: ${r.kind} max abs error ${r.maxAbsError.toExponential(3)} > bound ${r.bound.toExponential(3)}` +
+      ` (max rel ${r.maxRelError.toExponential(3)})${r.note ? ` (${r.note})` : ''}`);
+  missing.push(...report.onlyInReference.filter((n) => !missing.includes(n)));
+  return { report, compared, failures, missing };
 }

@@ -1,7 +1,9 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { compareBlobs, DEFAULT_ATOL, DEFAULT_RTOL, formatParityTable, parityJunit, splitSource, type BlobArray } from '../../src/verify';
+import {
+  blobInfoFromLayers, compareBlob, compareBlobs, DEFAULT_ABS_FLOOR, DEFAULT_ATOL, DEFAULT_RTOL, formatParityTable, parityJson, parityJunit, splitSource, topKMismatch, type BlobArray,
+} from '../../src/verify';
 import { PARITY_DIR } from '../parity/harness';
 import { initBackend } from '../../src/runtime';
 import { convertAndOpen, readReference, runParity } from '../../src/verify/parity';
@@ -122,6 +124,97 @@ describe('compare engine (synthetic blobs)', () => {
     expect(s).toEqual({ tests: 7, failures: 1, errors: 0, skipped: 2, names: ['a<b>&"c\'', 'data', 'conv1', 'fc', 'prob', 'conv1_conv1/relu_0_split_0', 'label'] });
     expect(xml).toContain('name="net&lt;1&gt;"');
     expect(xml).toContain('timestamp="2026-01-02T03:04:05"');
+  });
+});
+
+describe('pass rules: absolute floor, logits, final probabilities', () => {
+  const blob = (data: number[], shape = [1, data.length]): BlobArray => ({ data: Float32Array.from(data), shape });
+  const info = { name: 'b', layers: ['b'] };
+
+  it('ordinary blobs: max|err| <= absFloor + rtol * max|ref|; a tiny blob computed from O(1) values passes on the floor', () => {
+    // An SE squeeze output near zero (max 1.9e-3) off by 3.3e-7: 1.7e-4 of its own max.
+    const ref = blob([1.9e-3, -4e-4, 7e-4, 1e-5]);
+    const mine = blob([1.9e-3 + 3.3e-7, -4e-4, 7e-4, 1e-5]);
+    const r = compareBlob(info, mine, ref);
+    expect(r.kind).toBe('values');
+    expect(r.maxRelError).toBeGreaterThan(DEFAULT_RTOL);
+    expect(r.bound).toBeCloseTo(DEFAULT_ABS_FLOOR + DEFAULT_RTOL * 1.9e-3, 12);
+    expect(r.verdict).toBe('pass');
+    // Without the floor it fails, and 4e-6 off fails with it: the floor is a few ulps of O(1), no more.
+    expect(compareBlob(info, mine, ref, { absFloor: 0 }).verdict).toBe('fail');
+    expect(compareBlob(info, blob([1.9e-3 + 4e-6, -4e-4, 7e-4, 1e-5]), ref).verdict).toBe('fail');
+    // On a blob of ordinary size the floor changes nothing that matters: 1.02e-4 relative fails.
+    expect(compareBlob(info, blob([5 * (1 + 1.02e-4), 1]), blob([5, 1])).verdict).toBe('fail');
+  });
+
+  it('logits (InnerProduct read by a Softmax) get no floor; kinds follow the layers when known', () => {
+    const ref = blob([2e-3, -1e-3]);
+    const mine = blob([2e-3 + 3e-7, -1e-3]);
+    const logits = { ...info, producer: 'InnerProduct', consumers: ['Softmax'] };
+    const r = compareBlob(logits, mine, ref);
+    expect(r.kind).toBe('logits');
+    expect(r.bound).toBeCloseTo(DEFAULT_RTOL * Math.fround(2e-3), 15);
+    expect(r.verdict).toBe('fail');
+    expect(compareBlob({ ...info, producer: 'InnerProduct', consumers: ['ReLU'] }, mine, ref).verdict).toBe('pass');
+    // A Softmax's output is probabilities even when its axis is not 1 (no guessing from values).
+    expect(compareBlob({ ...info, producer: 'Softmax' }, blob([0.5, 0.5, 0.2]), blob([0.5, 0.5, 0.2])).kind).toBe('probabilities');
+  });
+
+  it('blobInfoFromLayers: writers, producer, consumers (in-place writers are not readers), outputs', () => {
+    const order = blobInfoFromLayers([
+      { name: 'data', type: 'Input', bottoms: [], tops: ['data'] },
+      { name: 'fc', type: 'InnerProduct', bottoms: ['data'], tops: ['fc'] },
+      { name: 'relu', type: 'ReLU', bottoms: ['fc'], tops: ['fc'] },
+      { name: 'fc2', type: 'InnerProduct', bottoms: ['fc'], tops: ['fc2'] },
+      { name: 'prob', type: 'Softmax', bottoms: ['fc2'], tops: ['prob'] },
+    ]);
+    expect(order).toEqual([
+      { name: 'data', layers: [], producer: 'Input', consumers: ['InnerProduct'], output: false },
+      { name: 'fc', layers: ['fc', 'relu'], producer: 'ReLU', consumers: ['InnerProduct'], output: false },
+      { name: 'fc2', layers: ['fc2'], producer: 'InnerProduct', consumers: ['Softmax'], output: false },
+      { name: 'prob', layers: ['prob'], producer: 'Softmax', consumers: [], output: true },
+    ]);
+  });
+
+  it('without layers: probabilities from the values, logits as the blob whose softmax is a final probability blob', () => {
+    const fc = blob([1.5, -0.5, 0.25, 3, 0]);
+    const prob = blob(Array.from(softmaxRows(fc.data, 1)));
+    const other = blob([1.5, -0.5, 0.25, 3, 0.01]);
+    const order = [{ name: 'other', layers: [] }, { name: 'fc', layers: [] }, { name: 'prob', layers: [], output: true }];
+    const ref = new Map([['other', other], ['fc', fc], ['prob', prob]]);
+    const rep = compareBlobs(order, ref, ref);
+    expect(rep.results.map((r) => [r.blob, r.kind])).toEqual([['other', 'values'], ['fc', 'logits'], ['prob', 'probabilities']]);
+    expect(rep.results[2].topK).toEqual({ k: 5, same: true });
+    expect(rep.absFloor).toBe(DEFAULT_ABS_FLOOR);
+    expect(parityJson(rep).absFloor).toBe(DEFAULT_ABS_FLOOR);
+    // Not an output: no top-k check, and no logits recognised from it.
+    const rep2 = compareBlobs(order.map((o) => ({ ...o, output: false })), ref, ref);
+    expect(rep2.results.map((r) => r.kind)).toEqual(['values', 'values', 'probabilities']);
+    expect(rep2.results[2].topK).toBeUndefined();
+  });
+
+  it('final probabilities: the same top-5, ties within atol may swap', () => {
+    const ref = blob([0.3, 0.2, 0.15, 0.12, 0.1, 0.08, 0.05], [1, 7]);
+    const out = { ...info, producer: 'Softmax', output: true };
+    // Ranks 4 and 5 swapped, 0.02 apart in the reference.
+    const swapped = blob([0.3, 0.2, 0.15, 0.1, 0.12, 0.08, 0.05], [1, 7]);
+    expect(topKMismatch(swapped.data, ref, 5, DEFAULT_ATOL)).toBe('row 0: top-5 [0, 1, 2, 4, 3] vs reference [0, 1, 2, 3, 4]');
+    // A swap inside the bound: two reference values 4e-6 apart, ours reversed by 2e-6 each way.
+    const tied = blob([0.3, 0.2, 0.15, 0.100004, 0.1, 0.08, 0.065996], [1, 7]);
+    const tiedMine = blob([0.3, 0.2, 0.15, 0.100002, 0.100002, 0.08, 0.065996], [1, 7]);
+    tiedMine.data[4] += 1e-6;
+    expect(compareBlob(out, tiedMine, tied).verdict).toBe('pass');
+    // A swap beyond the tie margin while every value is within atol still fails, with the rows named.
+    // Reference 1.2e-5 apart (more than atol), ours reversed with errors of 7e-6 (within atol).
+    const near = blob([0.3, 0.2, 0.15, 0.100012, 0.1, 0.08, 0.065988], [1, 7]);
+    const nearMine = blob([0.3, 0.2, 0.15, 0.100005, 0.100007, 0.08, 0.065988], [1, 7]);
+    const r = compareBlob(out, nearMine, near);
+    expect(r.maxAbsError).toBeLessThanOrEqual(DEFAULT_ATOL);
+    expect(r.verdict).toBe('fail');
+    expect(r.topK).toEqual({ k: 5, same: false });
+    expect(r.note).toBe('row 0: top-5 [0, 1, 2, 4, 3] vs reference [0, 1, 2, 3, 4]');
+    // Not an output: no ranking check.
+    expect(compareBlob({ ...out, output: false }, nearMine, near).verdict).toBe('pass');
   });
 });
 

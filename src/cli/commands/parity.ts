@@ -6,7 +6,7 @@ import { createProgress, type ProgressPhase } from '../progress';
 import { writeFileAtomic } from '../write-text';
 import { initBackend, readNpy, toFloat32, BACKEND_ORDER, type BackendName } from '../../runtime';
 import {
-  convertAndOpen, DEFAULT_ATOL, DEFAULT_RTOL, formatParityTable, openModelDir, parityJson, parityJunit, readReference, renderParityPage, runParity, type ParityModel,
+  convertAndOpen, DEFAULT_ABS_FLOOR, DEFAULT_ATOL, DEFAULT_RTOL, formatParityTable, openModelDir, parityJson, parityJunit, readReference, renderParityPage, runParity, type ParityModel,
 } from '../../verify';
 
 interface ParityArgs {
@@ -15,6 +15,7 @@ interface ParityArgs {
   reference: string;
   atol: number;
   rtol: number;
+  'abs-floor': number;
   json: boolean;
   junit?: string;
   html?: string;
@@ -35,6 +36,10 @@ export const parityCommand: CommandModule<object, ParityArgs> = {
       .option('input', { alias: 'i', type: 'string', demandOption: true, describe: 'input .npy (float32, NCHW) the reference was made with' })
       .option('reference', { alias: 'r', type: 'string', demandOption: true, describe: 'folder of <blob>.npy (/ as __) or one .npz' })
       .option('rtol', { type: 'number', default: DEFAULT_RTOL, describe: "bound on max |error| relative to the blob's max magnitude" })
+      .option('abs-floor', {
+        type: 'number', default: DEFAULT_ABS_FLOOR,
+        describe: 'absolute floor added to the relative bound of ordinary blobs (not logits, not probabilities): max |error| <= abs-floor + rtol * max |ref|',
+      })
       .option('atol', { type: 'number', default: DEFAULT_ATOL, describe: 'absolute bound for probability blobs (and all-zero blobs)' })
       .option('json', { type: 'boolean', default: false, describe: 'print the report as JSON on stdout' })
       .option('junit', { type: 'string', describe: 'also write JUnit XML (one testcase per blob) to this file' })
@@ -47,7 +52,7 @@ export const parityCommand: CommandModule<object, ParityArgs> = {
   handler: async (args) => {
     const t0 = Date.now();
     if (args.model.length > 2) throw new UsageError(`give a model folder or NET.prototxt W.caffemodel, not ${args.model.length} paths`);
-    for (const [v, n] of [[args.rtol, 'rtol'], [args.atol, 'atol']] as const) {
+    for (const [v, n] of [[args.rtol, 'rtol'], [args.atol, 'atol'], [args['abs-floor'], 'abs-floor']] as const) {
       if (!Number.isFinite(v) || v < 0) throw new UsageError(`--${n} must be a non-negative number`);
     }
     // Progress on stderr; --json keeps stderr to errors, as eval does.
@@ -80,7 +85,7 @@ export const parityCommand: CommandModule<object, ParityArgs> = {
     progress.note(`running the model and comparing ${reference.size} reference blobs`);
     let rep;
     try {
-      rep = runParity(model, input, reference, { rtol: args.rtol, atol: args.atol });
+      rep = runParity(model, input, reference, { rtol: args.rtol, atol: args.atol, absFloor: args['abs-floor'] });
     } finally {
       model.dispose();
     }
