@@ -8,7 +8,7 @@ import * as path from 'path';
 import { readCaffemodel } from '../caffemodel';
 import { readNetText } from '../upgrade';
 import { OutputExistsError, writeGraphModel, type ModelJson } from '../tfgraph';
-import { convertNet, type ConvertProgress } from './net';
+import { convertNet, type ConvertNetOptions, type ConvertedNet, type ConvertProgress } from './net';
 
 export interface ConvertFilesOptions {
   /** Replace an existing output folder. */
@@ -18,6 +18,9 @@ export interface ConvertFilesOptions {
   inputShape?: number[];
   mean?: number[];
   scale?: number;
+  channelOrder?: ConvertNetOptions['channelOrder'];
+  labels?: ConvertNetOptions['labels'];
+  weightsLabels?: ConvertNetOptions['weightsLabels'];
   /** Progress sink; by default plain lines (or nothing when quiet). */
   onProgress?: (p: ConvertFilesProgress) => void;
 }
@@ -34,6 +37,8 @@ export interface ConvertFilesResult {
   layers: number;
   folded: string[];
   weightBytes: number;
+  /** The class order recorded (and whether the classifier was permuted), when one is. */
+  labels?: ConvertedNet['labels'];
 }
 
 export function convertFiles(prototxtPath: string, caffemodelPath: string, outDir: string, opts: ConvertFilesOptions = {}): ConvertFilesResult {
@@ -51,6 +56,9 @@ export function convertFiles(prototxtPath: string, caffemodelPath: string, outDi
     inputShape: opts.inputShape,
     mean: opts.mean,
     scale: opts.scale,
+    channelOrder: opts.channelOrder,
+    labels: opts.labels,
+    weightsLabels: opts.weightsLabels,
     phase: 'TEST',
     // The weights were read for this conversion alone.
     consumeWeights: true,
@@ -66,5 +74,6 @@ export function convertFiles(prototxtPath: string, caffemodelPath: string, outDi
     layers: converted.layers.length,
     folded: converted.folded,
     weightBytes: converted.graph.weights.reduce((s, w) => s + w.data.byteLength, 0),
+    ...(converted.labels !== undefined ? { labels: converted.labels } : {}),
   };
 }

@@ -18,6 +18,7 @@ import {
   type LayerShapes,
   type Shape,
 } from '../layers';
+import { classifierPermutation, permuteClassifier, type LabelOrder } from '../imagenet';
 import type { LayerParameter, NetParameter } from '../schema';
 import { GraphBuilder, type ModelMetadata, type PreprocessingInfo, type TensorRef } from '../tfgraph';
 import { layoutHelpers } from './layout';
@@ -49,6 +50,19 @@ export interface ConvertNetOptions {
   mean?: number[];
   /** Scale (after mean subtraction) to record in the metadata. */
   scale?: number;
+  /**
+   * Channel order of a 3-channel input to record, overriding the default (BGR, Caffe's
+   * convention, for the official SENets and nets whose data layer has a transform_param).
+   */
+  channelOrder?: 'BGR' | 'RGB';
+  /**
+   * Class order the converted model outputs. The 1000-way classifier (see findClassifier) is
+   * permuted when it differs from `weightsLabels`; recorded as metadata `extra.labelOrder`.
+   * Default: `weightsLabels` when given, else 'senet' for the official SENets, else nothing.
+   */
+  labels?: LabelOrder;
+  /** Class order of the caffemodel's classifier. Default: 'senet' for the official SENets, else 'standard' (Caffe's). */
+  weightsLabels?: LabelOrder;
   onProgress?: (p: ConvertProgress) => void;
   /**
    * The caller hands the weights over: layers may overwrite their blobs' memory with the converted
@@ -67,6 +81,8 @@ export interface ConvertedNet {
   blobs: Map<string, TensorRef>;
   /** Names of the layers folded into a preceding convolution. */
   folded: string[];
+  /** The class order recorded, when one is: the classifier layer and whether it was permuted (from -> to). */
+  labels?: { classifier: string; from: LabelOrder; to: LabelOrder };
 }
 
 const sanitize = (s: string): string => s.replace(/[:^]/g, '_');
@@ -166,6 +182,7 @@ export function convertNet(opts: ConvertNetOptions): ConvertedNet {
   const byName = new Map(layers.map((l) => [l.name, l]));
   const matched = matchWeights(layers.map((l) => ({ name: l.name, type: l.type })), opts.weights, (n) => byName.get(n)?.blobShapes);
   const weights = new Map(matched.map((w) => [w.name, w.blobs.map((b): LayerBlob => ({ shape: b.shape, data: b.data }))]));
+  const labels = applyLabelOrder(net, opts, layers, params, shapes.outputs, weights);
 
   const rewriteBlob = blobRewriter(opts.consumeWeights ?? false, weights);
 
@@ -252,11 +269,90 @@ export function convertNet(opts: ConvertNetOptions): ConvertedNet {
     tensorLayout: 'NHWC',
     outputNames: outputs,
     blobToTensor,
+    extra: { blobOrder: caffeBlobOrder(layers).filter((b) => blobs.has(b)) },
   };
+  if (labels !== undefined) metadata.extra!.labelOrder = labels.to;
   const preprocessing = preprocessingFor(net, opts, pre, inShape);
   if (preprocessing !== undefined) metadata.preprocessing = preprocessing;
-  if (isOfficialSenet(net)) metadata.extra = { labelOrder: 'senet' };
-  return { graph: g, metadata, layers, blobs, folded };
+  return { graph: g, metadata, layers, blobs, folded, ...(labels !== undefined ? { labels } : {}) };
+}
+
+/** Blob names in the order Caffe creates them (and a blob dump lists them): first appearance as a top. */
+export function caffeBlobOrder(layers: readonly { tops: readonly string[] }[]): string[] {
+  const seen = new Set<string>();
+  for (const l of layers) for (const t of l.tops) seen.add(t);
+  return [...seen];
+}
+
+/**
+ * The net's ImageNet classifier: the InnerProduct whose output the output Softmax reads, else the
+ * last InnerProduct; undefined unless it has 1000 outputs.
+ */
+export function findClassifier(layers: readonly LayerShapes[], params: readonly LayerParameter[], outputs: readonly string[]): number | undefined {
+  const isFc = (i: number): boolean => layers[i].type === 'InnerProduct';
+  let found: number | undefined;
+  const outs = new Set(outputs);
+  for (let i = layers.length - 1; i >= 0 && found === undefined; i--) {
+    const l = layers[i];
+    if (l.type !== 'Softmax' || l.bottoms.length !== 1 || !l.tops.some((t) => outs.has(t))) continue;
+    for (let j = i - 1; j >= 0; j--) {
+      if (!layers[j].tops.includes(l.bottoms[0])) continue;
+      if (isFc(j)) found = j;
+      break;
+    }
+  }
+  if (found === undefined) {
+    for (let i = layers.length - 1; i >= 0; i--) {
+      if (isFc(i)) {
+        found = i;
+        break;
+      }
+    }
+  }
+  return found !== undefined && params[found].inner_product_param?.num_output === 1000 ? found : undefined;
+}
+
+/** Decides the recorded class order and permutes the classifier's blobs in `weights` when asked to. */
+function applyLabelOrder(
+  net: NetParameter,
+  opts: ConvertNetOptions,
+  layers: readonly LayerShapes[],
+  params: readonly LayerParameter[],
+  outputs: readonly string[],
+  weights: Map<string, LayerBlob[]>,
+): ConvertedNet['labels'] {
+  const official = isOfficialSenet(net);
+  const c = findClassifier(layers, params, outputs);
+  if (c === undefined) {
+    const flag = opts.labels !== undefined ? '--labels' : opts.weightsLabels !== undefined ? '--weights-labels' : undefined;
+    if (flag !== undefined) {
+      throw new UsageError(`${flag} needs a 1000-way ImageNet classifier (an InnerProduct with num_output: 1000 feeding the output Softmax, or the last InnerProduct); net '${net.name ?? ''}' has none`);
+    }
+    return undefined;
+  }
+  const from = opts.weightsLabels ?? (official ? 'senet' : 'standard');
+  const to = opts.labels ?? opts.weightsLabels ?? (official ? 'senet' : undefined);
+  if (to === undefined) return undefined;
+  const name = layers[c].name;
+  if (from !== to) {
+    const blobs = weights.get(name);
+    if (blobs === undefined || blobs.length === 0) throw new UsageError(`classifier '${name}' has no weights to reorder`);
+    const transpose = params[c].inner_product_param?.transpose ?? false;
+    const k = blobs[0].data.length / 1000;
+    // As 2-D whatever the stored (possibly legacy 4-D) shape; the shapes are put back after.
+    const permuted = permuteClassifier(
+      {
+        weight: { data: blobs[0].data, shape: transpose ? [k, 1000] : [1000, k] },
+        ...(blobs.length > 1 ? { bias: { data: blobs[1].data, shape: blobs[1].shape } } : {}),
+      },
+      classifierPermutation(from, to),
+      transpose,
+    );
+    const out: LayerBlob[] = [{ shape: blobs[0].shape, data: permuted.weight.data }];
+    if (permuted.bias !== undefined) out.push({ shape: blobs[1].shape, data: permuted.bias.data });
+    weights.set(name, [...out, ...blobs.slice(out.length)]);
+  }
+  return { classifier: name, from, to };
 }
 
 /** The official SENet releases: net names starting with SE- or SENet. */
@@ -266,6 +362,12 @@ export function isOfficialSenet(net: NetParameter): boolean {
 
 function preprocessingFor(net: NetParameter, opts: ConvertNetOptions, pre: PreprocessingInfo | undefined, inShape: Shape): PreprocessingInfo | undefined {
   const out: PreprocessingInfo = { ...(pre ?? {}) };
+  const channels = inShape.length === 4 ? inShape[1] : undefined;
+  // A data layer's transform_param: Caffe's image pipeline (OpenCV) hands it BGR.
+  if (pre !== undefined && out.channelOrder === undefined) {
+    if (channels === 3) out.channelOrder = 'BGR';
+    else if (channels === 1) out.channelOrder = 'GRAY';
+  }
   // The official SENet prototxts state `# mean_value: 104, 117, 123` in a comment only.
   if (isOfficialSenet(net) && out.mean === undefined) {
     out.mean = [104, 117, 123];
@@ -279,6 +381,10 @@ function preprocessingFor(net: NetParameter, opts: ConvertNetOptions, pre: Prepr
     out.mean = [...opts.mean];
   }
   if (opts.scale !== undefined) out.scale = opts.scale;
+  if (opts.channelOrder !== undefined) {
+    if (channels !== 3) throw new UsageError(`--channel-order ${opts.channelOrder.toLowerCase()} needs a 3-channel NCHW input; the input is [${inShape.join(', ')}]`);
+    out.channelOrder = opts.channelOrder;
+  }
   return Object.keys(out).length === 0 ? undefined : out;
 }
 

@@ -3,7 +3,7 @@
  * order the official SENet caffemodels output. Each entry: WordNet synset id and the synset's
  * lemmas (WordNet 3.0, Princeton University; data, freely redistributable with attribution).
  * Caffe's "standard" order (data/ilsvrc12/synsets.txt) is these ids sorted, so it is derived
- * here rather than stored (see labels.ts). Checked when generated: the ILSVRC2012 validation
+ * here rather than stored (see orders.ts). Checked when generated: the ILSVRC2012 validation
  * labels in both orders join to a bijection that agrees with this list on all 50,000 images.
  */
 export const IMAGENET_DEVKIT_CLASSES: readonly (readonly [string, string])[] = [

@@ -12,6 +12,31 @@ export type JsonValue = string | number | boolean | null | JsonValue[] | { [key:
 /** Memory layout of a rank-4 tensor. */
 export type Layout4 = 'NHWC' | 'NCHW';
 
+/**
+ * The ImageNet class orders a 1000-way classifier may output (src/imagenet): 'standard' is Caffe's
+ * sorted-synset order, 'senet' the ILSVRC2012 devkit order of the official SENet caffemodels.
+ */
+export type ImagenetLabelOrder = 'senet' | 'standard';
+
+/**
+ * The keys of `ModelMetadata.extra` that senet-caffe writes (convert) and reads (parity, eval,
+ * predict); both sides go through this type so the names cannot drift apart.
+ */
+export interface ModelExtra {
+  /**
+   * Class order of a 1000-way ImageNet classifier's output. Absent: not an ImageNet classifier
+   * in a known order (tools then assume Caffe's standard order).
+   */
+  labelOrder?: ImagenetLabelOrder;
+  /**
+   * Caffe blob names in the order a Caffe blob dump lists them (pycaffe's `net.blobs`: first
+   * appearance as a top in the TEST net), restricted to blobs the graph holds. An array because
+   * object key order is not the net's order (JS puts integer-like keys such as '12' first).
+   */
+  blobOrder?: string[];
+  [key: string]: JsonValue | undefined;
+}
+
 export interface PreprocessingInfo {
   /** Per-channel mean subtracted from the input, in the input's channel order. */
   mean?: number[];
@@ -47,11 +72,15 @@ export interface ModelMetadata {
   labels?: string[];
   /** Where the model came from (prototxt/caffemodel names, architecture ID, ...). */
   source?: Record<string, JsonValue>;
-  /** Anything else a tool wants to carry. */
-  extra?: Record<string, JsonValue>;
+  /** Typed keys (ModelExtra) and anything else a tool wants to carry. */
+  extra?: ModelExtra;
 }
 
-/** Narrow an unknown `userDefinedMetadata` to ModelMetadata, or undefined when it is not ours. */
+/**
+ * Narrow an unknown `userDefinedMetadata` to ModelMetadata, or undefined when it is not ours.
+ * Malformed typed `extra` keys (see ModelExtra) are dropped from the returned copy, so readers can
+ * trust the types.
+ */
 export function asModelMetadata(value: unknown): ModelMetadata | undefined {
   if (value === null || typeof value !== 'object') return undefined;
   const m = value as Partial<ModelMetadata>;
@@ -66,5 +95,10 @@ export function asModelMetadata(value: unknown): ModelMetadata | undefined {
   ) {
     return undefined;
   }
-  return m as ModelMetadata;
+  const extra = m.extra;
+  if (extra === undefined || extra === null || typeof extra !== 'object') return m as ModelMetadata;
+  const clean: ModelExtra = { ...extra };
+  if (clean.labelOrder !== undefined && clean.labelOrder !== 'senet' && clean.labelOrder !== 'standard') delete clean.labelOrder;
+  if (clean.blobOrder !== undefined && !(Array.isArray(clean.blobOrder) && clean.blobOrder.every((b) => typeof b === 'string'))) delete clean.blobOrder;
+  return { ...(m as ModelMetadata), extra: clean };
 }

@@ -34,8 +34,7 @@ export function readModelMetadata(dir: string): ModelMetadata {
 
 /** The class order a model outputs: its metadata's `extra.labelOrder`, else Caffe's standard order. */
 export function modelLabelOrder(md: ModelMetadata): LabelOrder {
-  const o = md.extra?.labelOrder;
-  return o === 'senet' ? 'senet' : 'standard';
+  return md.extra?.labelOrder ?? 'standard';
 }
 
 /** Image files under a folder (recursive, sorted, '/'-separated relative paths) or listed in a text file. */

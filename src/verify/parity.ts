@@ -53,14 +53,16 @@ export interface ParityModel {
   dispose(): void;
 }
 
-/** Blob order of a model folder: the metadata's blobToTensor order (the converter writes it in net order). */
+/**
+ * Blob order of a model folder: the metadata's `extra.blobOrder` (Caffe's order, validated by
+ * asModelMetadata); models converted before it was recorded fall back to blobToTensor's key order.
+ */
 export function blobOrderFromMetadata(loaded: LoadedModel): ModelBlobInfo[] {
   const b2t = loaded.metadata?.blobToTensor;
   if (b2t === undefined) {
     throw new SenetError(`${loaded.dir}: the model has no senet-caffe blob map (blobToTensor); convert it with senet convert, or pass NET.prototxt W.caffemodel`);
   }
-  const order = loaded.metadata?.extra?.blobOrder;
-  const names = Array.isArray(order) && order.every((x) => typeof x === 'string') ? (order as string[]) : Object.keys(b2t);
+  const names = loaded.metadata?.extra?.blobOrder ?? Object.keys(b2t);
   const outputs = new Set(loaded.metadata?.outputNames ?? []);
   return names.map((name) => ({ name, layers: [], output: outputs.has(name) }));
 }

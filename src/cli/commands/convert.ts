@@ -1,6 +1,7 @@
 import type { Argv, CommandModule } from 'yargs';
 import { UsageError } from '../../errors';
 import { convertFiles, type ConvertFilesProgress } from '../../convert';
+import { LABEL_ORDERS, parseLabelOrder } from '../../imagenet';
 import { createProgress, type Progress, type ProgressPhase } from '../progress';
 
 interface ConvertArgs {
@@ -13,6 +14,9 @@ interface ConvertArgs {
   'input-shape'?: string;
   mean?: string;
   scale?: number;
+  'channel-order'?: string;
+  labels?: string;
+  'weights-labels'?: string;
 }
 
 /** "1,2,3" -> numbers; UsageError naming the option otherwise. */
@@ -53,16 +57,36 @@ export const convertCommand: CommandModule<object, ConvertArgs> = {
       .option('output', { alias: 'o', type: 'string', demandOption: true, describe: 'output folder (model.json + shards)' })
       .option('force', { type: 'boolean', default: false, describe: 'replace an existing output folder' })
       .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'no progress output' })
-      .option('json', { type: 'boolean', default: false, describe: 'print JSON on stdout: dir, layers, folded, outputs, weightBytes, seconds' })
+      .option('json', { type: 'boolean', default: false, describe: 'print JSON on stdout: dir, layers, folded, outputs, weightBytes, labels, seconds' })
       .option('input-shape', { type: 'string', describe: 'N,C,H,W of the input (required when the net reads a data layer)' })
       .option('mean', { type: 'string', describe: 'per-channel mean recorded in the metadata, e.g. 104,117,123' })
       .option('scale', { type: 'number', describe: 'input scale recorded in the metadata' })
-      .example('$0 convert SE-ResNet-50.prototxt SE-ResNet-50.caffemodel -o se-resnet-50', 'convert an official SENet') as unknown as Argv<ConvertArgs>,
+      .option('channel-order', {
+        type: 'string',
+        choices: ['bgr', 'rgb'],
+        describe: 'channel order of a 3-channel input recorded in the metadata (default BGR, Caffe\'s, for the official SENets and nets with a data layer transform_param)',
+      })
+      .option('labels', {
+        type: 'string',
+        choices: [...LABEL_ORDERS],
+        describe: "class order the converted model outputs: 'standard' (Caffe's sorted synsets) reorders the 1000-way classifier; default 'senet' (the release's order) for the official SENets",
+      })
+      .option('weights-labels', {
+        type: 'string',
+        choices: [...LABEL_ORDERS],
+        describe: "class order of the caffemodel's classifier (default 'senet' for the official SENets, 'standard' otherwise)",
+      })
+      .example('$0 convert SE-ResNet-50.prototxt SE-ResNet-50.caffemodel -o se-resnet-50', 'convert an official SENet')
+      .example('$0 convert SE-ResNet-50.prototxt SE-ResNet-50.caffemodel -o se-resnet-50-std --labels standard', "outputs in Caffe's standard class order") as unknown as Argv<ConvertArgs>,
   handler: (args) => {
     const inputShape = args['input-shape'] === undefined ? undefined : parseNumberList(args['input-shape'], 'input-shape', true);
     if (inputShape !== undefined && inputShape.length !== 4) throw new UsageError(`--input-shape needs 4 values N,C,H,W, got ${inputShape.length}`);
     const mean = args.mean === undefined ? undefined : parseNumberList(args.mean, 'mean', false);
     if (args.scale !== undefined && !Number.isFinite(args.scale)) throw new UsageError('--scale must be a number');
+    const co = args['channel-order'];
+    if (co !== undefined && co !== 'bgr' && co !== 'rgb') throw new UsageError(`--channel-order '${co}' must be bgr or rgb`);
+    const labels = parseLabelOrder(args.labels, '--labels');
+    const weightsLabels = parseLabelOrder(args['weights-labels'], '--weights-labels');
     const progress = createProgress({ quiet: args.quiet });
     const t0 = Date.now();
     try {
@@ -72,16 +96,23 @@ export const convertCommand: CommandModule<object, ConvertArgs> = {
         inputShape,
         mean,
         scale: args.scale,
+        channelOrder: co === undefined ? undefined : co === 'bgr' ? 'BGR' : 'RGB',
+        labels,
+        weightsLabels,
         onProgress: args.quiet ? undefined : progressReporter(progress),
       });
       if (args.json) {
         const md = r.modelJson.userDefinedMetadata as { outputNames?: unknown } | undefined;
-        const doc = { dir: r.dir, layers: r.layers, folded: r.folded, outputs: Array.isArray(md?.outputNames) ? md.outputNames : [], weightBytes: r.weightBytes, seconds: (Date.now() - t0) / 1000 };
+        const doc = { dir: r.dir, layers: r.layers, folded: r.folded, outputs: Array.isArray(md?.outputNames) ? md.outputNames : [], weightBytes: r.weightBytes, labels: r.labels ?? null, seconds: (Date.now() - t0) / 1000 };
         process.stdout.write(JSON.stringify(doc, null, 2) + '\n');
       }
       if (!args.quiet) {
         const mb = (r.weightBytes / 1048576).toFixed(1);
         progress.note(`${r.layers} layers, ${r.folded.length} folded into convolutions, ${mb} MiB of weights`);
+        if (r.labels !== undefined) {
+          const how = r.labels.from === r.labels.to ? 'kept' : `reordered from '${r.labels.from}'`;
+          progress.note(`classes in '${r.labels.to}' order (classifier '${r.labels.classifier}' ${how})`);
+        }
       }
     } finally {
       progress.stop();
