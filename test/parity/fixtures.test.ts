@@ -9,9 +9,6 @@ import { readNpz } from '../../src/runtime/npy';
 import * as path from 'path';
 import { PARITY_CASES, compareAll, loadCase, regenerateWeights, sha256 } from './harness';
 
-// Types the reference forward pass does not implement (LRN WITHIN_CHANNEL).
-const NO_REFERENCE = new Set(['lrn_within']);
-
 describe('parity fixtures', () => {
   it('has the per-layer cases and the four reduced official nets', () => {
     for (const c of ['conv', 'conv_group', 'pooling', 'batchnorm', 'axpy', 'se_resnet_50', 'se_resnext_50', 'se_bn_inception', 'senet_154']) {
@@ -56,8 +53,7 @@ describe('parity fixtures', () => {
       }
     });
 
-    const maybe = NO_REFERENCE.has(name) ? it.skip : it;
-    maybe('our reference forward pass matches Caffe on every blob', () => {
+    it('our reference forward pass matches Caffe on every blob', () => {
       const c = loadCase(name);
       const mine = referenceForward(c.net, {
         inputs: { [c.input.blob]: { shape: c.input.shape, data: c.input.data } },
