@@ -10,67 +10,7 @@ import * as path from 'path';
 import { inferShapes } from '../../src/layers';
 import { renderNetPage } from '../../src/report';
 import { readNetText } from '../../src/upgrade';
-
-const CHROMIUM = '/usr/bin/chromium';
-
-// The few playwright-core shapes used here, declared locally: the type check must pass where
-// playwright-core is not installed (the suite then skips).
-interface Box {
-  x: number;
-  y: number;
-}
-interface Locator {
-  count(): Promise<number>;
-  isVisible(): Promise<boolean>;
-  textContent(): Promise<string | null>;
-  boundingBox(): Promise<Box | null>;
-  click(): Promise<void>;
-  locator(sel: string | Locator, opts?: { hasText?: string | RegExp; has?: Locator }): Locator;
-}
-interface Page {
-  goto(url: string): Promise<unknown>;
-  on(ev: 'console', fn: (m: { type(): string; text(): string }) => void): void;
-  on(ev: 'pageerror', fn: (e: Error) => void): void;
-  $$eval<R>(sel: string, fn: (els: Element[]) => R): Promise<R>;
-  textContent(sel: string): Promise<string | null>;
-  hover(sel: string): Promise<void>;
-  fill(sel: string, v: string): Promise<void>;
-  getAttribute(sel: string, name: string): Promise<string | null>;
-  evaluate(fn: () => void): Promise<void>;
-  screenshot(opts: { path: string }): Promise<unknown>;
-  locator(sel: string, opts?: { hasText?: string | RegExp; has?: Locator }): Locator;
-}
-interface Route {
-  request(): { url(): string };
-  continue(): Promise<void>;
-  abort(): Promise<void>;
-}
-interface BrowserContext {
-  pages(): Page[];
-  newPage(): Promise<Page>;
-  route(pattern: string, fn: (r: Route) => Promise<void>): Promise<void>;
-  close(): Promise<void>;
-}
-interface Playwright {
-  chromium: { launchPersistentContext(dir: string, opts: Record<string, unknown>): Promise<BrowserContext> };
-}
-
-function loadPlaywright(): Playwright | string {
-  if (!fs.existsSync(CHROMIUM)) return `${CHROMIUM} is absent`;
-  try {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    return require('playwright-core') as Playwright;
-  } catch {
-    return 'playwright-core cannot be required';
-  }
-}
-
-const pw = loadPlaywright();
-const describeBrowser = typeof pw === 'string' ? describe.skip : describe;
-if (typeof pw === 'string') {
-  // eslint-disable-next-line no-console
-  console.warn(`[skip] senet show in Chromium: ${pw}`);
-}
+import { blockNetwork, collectPageErrors, describeBrowser, launchChromium, type BrowserContext, type Page } from '../helpers/browser';
 
 const OFFICIAL = path.resolve(__dirname, '..', 'fixtures', 'senet-official');
 
@@ -78,10 +18,9 @@ describeBrowser('senet show page in Chromium', () => {
   let tmp: string;
   let ctx: BrowserContext;
   let page: Page;
-  const errors: string[] = [];
-  const requests: string[] = [];
+  let errors: string[];
+  let requests: string[];
   let layerNames: string[];
-  let pageUrl: string;
 
   beforeAll(async () => {
     tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'senet-show-'));
@@ -89,25 +28,11 @@ describeBrowser('senet show page in Chromium', () => {
     layerNames = shapes.layers.map((l) => l.name);
     const file = path.join(tmp, 'se-resnet-50.html');
     fs.writeFileSync(file, renderNetPage(shapes).html);
-    pageUrl = `file://${file}`;
-    const profile = fs.mkdtempSync(path.join(tmp, 'profile-'));
-    // launchPersistentContext gives Chromium the fresh --user-data-dir; the flags keep it off the network.
-    ctx = await (pw as Playwright).chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
-      headless: true,
-      viewport: { width: 1280, height: 900 },
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
-    await ctx.route('**/*', (route) => {
-      const url = route.request().url();
-      if (url !== pageUrl) requests.push(url);
-      return url === pageUrl ? route.continue() : route.abort();
-    });
+    const pageUrl = `file://${file}`;
+    ctx = await launchChromium();
+    requests = await blockNetwork(ctx, new Set([pageUrl]));
     page = ctx.pages()[0] ?? (await ctx.newPage());
-    page.on('console', (m) => {
-      if (m.type() === 'error') errors.push(m.text());
-    });
-    page.on('pageerror', (e) => errors.push(e.message));
+    errors = collectPageErrors(page);
     await page.goto(pageUrl);
   }, 60000);
 

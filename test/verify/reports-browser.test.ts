@@ -8,80 +8,19 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { fmtErr, renderEvalPage, renderParityPage } from '../../src/verify';
+import { blockNetwork, collectPageErrors, describeBrowser, launchChromium, type BrowserContext, type Page } from '../helpers/browser';
 import { syntheticEval, syntheticParity } from './synthetic-reports';
-
-const CHROMIUM = '/usr/bin/chromium';
-
-// The few playwright-core shapes used here, declared locally: the type check must pass where
-// playwright-core is not installed (the suite then skips).
-interface Locator {
-  count(): Promise<number>;
-  isVisible(): Promise<boolean>;
-  textContent(): Promise<string | null>;
-}
-interface Page {
-  goto(url: string): Promise<unknown>;
-  on(ev: 'console', fn: (m: { type(): string; text(): string }) => void): void;
-  on(ev: 'pageerror', fn: (e: Error) => void): void;
-  $$eval<R>(sel: string, fn: (els: Element[]) => R): Promise<R>;
-  textContent(sel: string): Promise<string | null>;
-  hover(sel: string): Promise<void>;
-  click(sel: string): Promise<void>;
-  locator(sel: string): Locator;
-  close(): Promise<void>;
-}
-interface Route {
-  request(): { url(): string };
-  continue(): Promise<void>;
-  abort(): Promise<void>;
-}
-interface BrowserContext {
-  newPage(): Promise<Page>;
-  route(pattern: string, fn: (r: Route) => Promise<void>): Promise<void>;
-  close(): Promise<void>;
-}
-interface Playwright {
-  chromium: { launchPersistentContext(dir: string, opts: Record<string, unknown>): Promise<BrowserContext> };
-}
-
-function loadPlaywright(): Playwright | string {
-  if (!fs.existsSync(CHROMIUM)) return `${CHROMIUM} is absent`;
-  try {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    return require('playwright-core') as Playwright;
-  } catch {
-    return 'playwright-core cannot be required';
-  }
-}
-
-const pw = loadPlaywright();
-const describeBrowser = typeof pw === 'string' ? describe.skip : describe;
-if (typeof pw === 'string') {
-  // eslint-disable-next-line no-console
-  console.warn(`[skip] parity/eval reports in Chromium: ${pw}`);
-}
 
 describeBrowser('parity and eval reports in Chromium', () => {
   let tmp: string;
   let ctx: BrowserContext;
   const allowed = new Set<string>();
-  const requests: string[] = [];
+  let requests: string[];
 
   beforeAll(async () => {
     tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'senet-reports-'));
-    const profile = fs.mkdtempSync(path.join(tmp, 'profile-'));
-    // launchPersistentContext gives Chromium the fresh --user-data-dir; the flags keep it off the network.
-    ctx = await (pw as Playwright).chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
-      headless: true,
-      viewport: { width: 1280, height: 900 },
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
-    await ctx.route('**/*', (route) => {
-      const url = route.request().url();
-      if (!allowed.has(url)) requests.push(url);
-      return allowed.has(url) ? route.continue() : route.abort();
-    });
+    ctx = await launchChromium();
+    requests = await blockNetwork(ctx, allowed);
   }, 60000);
 
   afterAll(async () => {
@@ -95,11 +34,7 @@ describeBrowser('parity and eval reports in Chromium', () => {
     const url = `file://${file}`;
     allowed.add(url);
     const page = await ctx.newPage();
-    const errors: string[] = [];
-    page.on('console', (m) => {
-      if (m.type() === 'error') errors.push(m.text());
-    });
-    page.on('pageerror', (e) => errors.push(e.message));
+    const errors = collectPageErrors(page);
     await page.goto(url);
     return { page, errors };
   }
