@@ -4,13 +4,17 @@
  * error here (Caffe would silently keep its random initialisation).
  */
 import { WeightsError } from '../errors';
-import { BlobData, Caffemodel, LayerWeights } from './types';
+/** What matching needs of a stored blob: its shape (values or a file reference alike). */
+export interface ShapedBlob {
+  shape: number[];
+  legacy: boolean;
+}
 
 /**
  * Caffe's Blob::ShapeEquals. A legacy (num, channels, height, width) blob matches an expected shape
  * of at most 4 axes whose left-padding with 1s to 4 axes equals it (bias 1x1x1xN fits [N]).
  */
-export function shapeMatches(expected: number[], blob: BlobData): boolean {
+export function shapeMatches(expected: number[], blob: ShapedBlob): boolean {
   if (blob.legacy) {
     if (expected.length > 4) return false;
     const padded = [1, 1, 1, 1].slice(0, 4 - expected.length).concat(expected);
@@ -23,7 +27,7 @@ const fmt = (s: number[]): string => `[${s.join(', ')}]`;
 
 /**
  * The weights of every net layer that has learnable blobs, in net order, with each blob reshaped
- * to its expected shape (data shared, not copied).
+ * to its expected shape (data shared, not copied). Works on loaded blobs and on BlobRefs alike.
  *
  * - `expected(name)` gives the learnable blob shapes of a net layer; `[]` means it has none. It
  *   may return `undefined` for a layer whose shapes the caller cannot tell: its blobs are then taken
@@ -33,15 +37,15 @@ const fmt = (s: number[]): string => `[${s.join(', ')}]`;
  * - A net layer with learnable blobs that the model lacks, a blob-count mismatch or a shape
  *   mismatch is a WeightsError naming the layer, the blob index and both shapes.
  */
-export function matchWeights(
+export function matchWeights<B extends ShapedBlob>(
   netLayers: ReadonlyArray<{ name: string; type: string }>,
-  model: Caffemodel,
+  model: { layers: ReadonlyArray<{ name: string; blobs: B[] }> },
   expected: (layerName: string) => number[][] | undefined,
-): LayerWeights[] {
-  const source = new Map<string, LayerWeights>();
+): Array<{ name: string; type: string; blobs: B[] }> {
+  const source = new Map<string, { name: string; blobs: B[] }>();
   for (const l of model.layers) source.set(l.name, l);
 
-  const out: LayerWeights[] = [];
+  const out: Array<{ name: string; type: string; blobs: B[] }> = [];
   for (const layer of netLayers) {
     const want = expected(layer.name);
     const src = source.get(layer.name);
@@ -64,7 +68,7 @@ export function matchWeights(
         `the ${layer.type} layer has ${want.length} learnable blob(s) (${want.map(fmt).join(', ')}) but the caffemodel stores ${src.blobs.length} (${src.blobs.map((b) => fmt(b.shape)).join(', ') || 'none'})`,
       );
     }
-    const blobs = src.blobs.map((b, j): BlobData => {
+    const blobs = src.blobs.map((b, j): B => {
       if (!shapeMatches(want[j], b)) {
         throw new WeightsError(
           layer.name,
@@ -72,7 +76,7 @@ export function matchWeights(
           `shape mismatch: the net expects ${fmt(want[j])}, the caffemodel stores ${fmt(b.shape)}${b.legacy ? ' (legacy num/channels/height/width)' : ''}`,
         );
       }
-      return { shape: want[j].slice(), legacy: false, data: b.data };
+      return { ...b, shape: want[j].slice(), legacy: false };
     });
     out.push({ name: layer.name, type: layer.type, blobs });
   }

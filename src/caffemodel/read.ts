@@ -4,11 +4,24 @@
  * The file is read once into one buffer. The big messages are walked here; blob payloads become
  * Float32Array views over that buffer (never JS number arrays), and only the small rest of each
  * layer goes through protobufjs. Peak memory stays near one file size.
+ *
+ * `indexCaffemodel` runs the same walk without reading any payload: each blob becomes a BlobRef
+ * (shape, encoding, file offsets), to be read later into caller-owned memory (see payload.ts).
  */
 import * as fs from 'fs';
 import { InputFileError } from '../errors';
 import { checkWireTypes, decodePlain } from './schema-link';
-import { BlobData, Caffemodel, CaffemodelFormat, LayerWeights, NetParameter, v0TypeToV2, v1TypeToV2 } from './types';
+import {
+  BlobData,
+  BlobRef,
+  Caffemodel,
+  CaffemodelFormat,
+  CaffemodelIndex,
+  NetParameter,
+  PayloadChunk,
+  v0TypeToV2,
+  v1TypeToV2,
+} from './types';
 import {
   FieldHeader,
   putVarint,
@@ -22,7 +35,7 @@ import {
   WIRE_VARINT,
 } from './wire';
 
-export type { BlobData, Caffemodel, CaffemodelFormat, LayerWeights } from './types';
+export type { BlobData, BlobRef, Caffemodel, CaffemodelFormat, CaffemodelIndex, LayerWeights } from './types';
 
 const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 
@@ -52,10 +65,14 @@ interface Source {
   name: string;
   owned: boolean;
   lazy?: FileLoader;
+  /** Index only: payloads are passed over, never read (the buffer's pages under them stay untouched). */
+  indexOnly?: boolean;
 }
 
 // Read-ahead for the small parts between payloads; little of a payload is ever read twice.
 const READ_AHEAD = 16384;
+// When indexing, read-ahead lands mostly on the next payload, which is not wanted: stay small.
+const INDEX_READ_AHEAD = 512;
 
 /**
  * Fills one preallocated, file-sized buffer from a file on demand, in file order. Payloads are read
@@ -70,13 +87,19 @@ class FileLoader {
     private readonly fd: number,
     readonly buf: Buffer,
     private readonly name: string,
+    private readonly readAhead = READ_AHEAD,
   ) {}
 
   load(end: number): void {
-    const target = Math.min(this.buf.length, Math.max(end, this.loaded + READ_AHEAD));
+    const target = Math.min(this.buf.length, Math.max(end, this.loaded + this.readAhead));
     if (target <= this.loaded) return;
     this.readRange(this.loaded, target, this.loaded);
     this.loaded = target;
+  }
+
+  /** Index only: a payload is passed over unread; the walk goes on after `end`. */
+  pass(end: number): void {
+    this.loaded = Math.max(this.loaded, end);
   }
 
   /** Reads file bytes [start, end) to buf[dst...]; afterwards everything up to `end` counts as loaded. */
@@ -101,8 +124,12 @@ class FileLoader {
   }
 }
 
-/** Opens a file for lazy reading into one buffer (byte offset 0, so aligned); or wraps a buffer. */
-function openSource(fileOrBuffer: string | Uint8Array): Source & { close(): void } {
+/**
+ * Opens a file for lazy reading into one buffer (byte offset 0, so aligned); or wraps a buffer.
+ * With `indexOnly` the file-sized buffer is an address range only: the walk writes just the bytes
+ * between payloads, so only their pages are ever backed by memory.
+ */
+function openSource(fileOrBuffer: string | Uint8Array, indexOnly = false): Source & { close(): void } {
   if (typeof fileOrBuffer !== 'string') {
     return { buf: fileOrBuffer, name: '<buffer>', owned: false, close: () => undefined };
   }
@@ -118,8 +145,8 @@ function openSource(fileOrBuffer: string | Uint8Array): Source & { close(): void
     if (st.isDirectory()) throw new InputFileError(file, 'is a directory, expected a binary protobuf file');
     // allocUnsafeSlow: never from the shared pool, so byteOffset is 0 and the memory is ours.
     const buf = Buffer.allocUnsafeSlow(st.size);
-    const lazy = new FileLoader(fd, buf, file);
-    return { buf, name: file, owned: true, lazy, close: () => fs.closeSync(fd) };
+    const lazy = new FileLoader(fd, buf, file, indexOnly ? INDEX_READ_AHEAD : READ_AHEAD);
+    return { buf, name: file, owned: true, lazy, indexOnly, close: () => fs.closeSync(fd) };
   } catch (e) {
     fs.closeSync(fd);
     throw e;
@@ -211,8 +238,32 @@ type Chunk =
   | { kind: 'f32'; start: number; end: number; headerStart: number }
   | { kind: 'f64'; start: number; end: number };
 
-/** Parses one BlobProto at `span`. */
+/** A walked BlobProto: its shape, and where its values are (float or double pieces, in file order). */
+interface ScannedBlob {
+  shape: number[];
+  legacy: boolean;
+  floats: Chunk[];
+  doubles: Chunk[];
+}
+
+/** Parses one BlobProto at `span`, its values as a Float32Array (usually a view over the file buffer). */
 function parseBlob(src: Source, span: Span, ctx: Context): BlobData {
+  const { shape, legacy, floats, doubles } = scanBlob(src, span, ctx);
+  if (doubles.length > 0) src.lazy?.load(doubles[doubles.length - 1].end);
+  const data = doubles.length > 0 ? doublesToFloat32(src.buf, doubles) : floatsToFloat32(src, floats);
+  return { shape, legacy, data };
+}
+
+/** Indexes one BlobProto at `span`: shape and payload location, no values read. */
+function refBlob(src: Source, span: Span, ctx: Context): BlobRef {
+  const { shape, legacy, floats, doubles } = scanBlob(src, span, ctx);
+  const kind = doubles.length > 0 ? 'f64' : 'f32';
+  const chunks: PayloadChunk[] = (kind === 'f64' ? doubles : floats).map((c) => ({ start: c.start, end: c.end }));
+  return { shape, legacy, count: shape.reduce((a, b) => a * b, 1), kind, chunks };
+}
+
+/** Walks one BlobProto at `span`: shape (checked against the stored value count) and value pieces. */
+function scanBlob(src: Source, span: Span, ctx: Context): ScannedBlob {
   const r = new WireReader(src.buf, span.start, span.end, src.lazy);
   const legacy: Array<number | undefined> = [undefined, undefined, undefined, undefined];
   let shape: number[] | undefined;
@@ -247,6 +298,7 @@ function parseBlob(src: Source, span: Span, ctx: Context): BlobData {
           if ((s.end - s.start) % 8 !== 0) {
             throw new WireError(h.start, `packed double data of ${s.end - s.start} bytes is not a multiple of 8`);
           }
+          if (src.indexOnly) src.lazy?.pass(s.end);
           doubles.push({ kind: 'f64', start: s.start, end: s.end });
         } else {
           r.expect(h, WIRE_FIXED64, 'BlobProto.double_data');
@@ -286,15 +338,15 @@ function parseBlob(src: Source, span: Span, ctx: Context): BlobData {
     if (d < 0) throw new InputFileError(src.name, `${ctx.what}: negative dimension in shape [${dims.join(', ')}]`);
   }
   const count = dims.reduce((a, b) => a * b, 1);
-  if (doubles.length > 0) src.lazy?.load(doubles[doubles.length - 1].end);
-  const data = doubles.length > 0 ? doublesToFloat32(src.buf, doubles) : floatsToFloat32(src, floats);
-  if (data.length !== count) {
+  const bytes = (cs: Chunk[]): number => cs.reduce((a, c) => a + c.end - c.start, 0);
+  const stored = doubles.length > 0 ? bytes(doubles) / 8 : bytes(floats) / 4;
+  if (stored !== count) {
     throw new InputFileError(
       src.name,
-      `${ctx.what}: shape [${dims.join(', ')}] holds ${count} values but the blob stores ${data.length}`,
+      `${ctx.what}: shape [${dims.join(', ')}] holds ${count} values but the blob stores ${stored}`,
     );
   }
-  return { shape: dims, legacy: isLegacy, data };
+  return { shape: dims, legacy: isLegacy, floats, doubles };
 }
 
 /**
@@ -305,6 +357,10 @@ function parseBlob(src: Source, span: Span, ctx: Context): BlobData {
 function placePayload(src: Source, s: Span, headerStart: number): Chunk {
   const lazy = src.lazy;
   if (lazy === undefined || s.end <= lazy.loaded) return { kind: 'f32', start: s.start, end: s.end, headerStart };
+  if (src.indexOnly) {
+    lazy.pass(s.end);
+    return { kind: 'f32', start: s.start, end: s.end, headerStart };
+  }
   const shift = (src.buf.byteOffset + s.start) % 4;
   const dst = shift === 0 || s.start - shift >= headerStart ? s.start - shift : s.start;
   lazy.readPayloadAt(s.start, s.end, dst);
@@ -391,22 +447,32 @@ function peekString(r: WireReader, h: FieldHeader): string {
   return utf8.decode(r.buf.subarray(s.start, s.end));
 }
 
-interface ParsedLayer {
-  msg: Record<string, unknown>;
-  weights: LayerWeights;
+/** What the walk makes of each blob: its values (parseBlob) or a reference to them (refBlob). */
+type BlobReader<B> = (src: Source, span: Span, ctx: Context) => B;
+
+/** A layer's name, V2 type and blobs, whatever the blobs are. */
+interface WalkedLayer<B> {
+  name: string;
+  type: string;
+  blobs: B[];
 }
 
-function parseLayerV2(src: Source, span: Span, index: number, ctx: Context): ParsedLayer {
+interface ParsedLayer<B> {
+  msg: Record<string, unknown>;
+  weights: WalkedLayer<B>;
+}
+
+function parseLayerV2<B>(src: Source, span: Span, index: number, ctx: Context, readBlob: BlobReader<B>): ParsedLayer<B> {
   let layerWhat = `layer #${index}`;
   ctx.what = layerWhat;
   let name = '';
-  const blobs: BlobData[] = [];
+  const blobs: B[] = [];
   const rest = splitMessage(
     new WireReader(src.buf, span.start, span.end, src.lazy),
     LAYER_BLOBS,
     (b) => {
       ctx.what = `${layerWhat} blob ${blobs.length}`;
-      blobs.push(parseBlob(src, b, ctx));
+      blobs.push(readBlob(src, b, ctx));
       ctx.what = layerWhat;
     },
     (h, r) => {
@@ -421,14 +487,14 @@ function parseLayerV2(src: Source, span: Span, index: number, ctx: Context): Par
   return { msg, weights: { name: (msg.name as string | undefined) ?? name, type: (msg.type as string | undefined) ?? '', blobs } };
 }
 
-function parseLayerV1(src: Source, span: Span, index: number, ctx: Context): ParsedLayer & { v0: boolean } {
+function parseLayerV1<B>(src: Source, span: Span, index: number, ctx: Context, readBlob: BlobReader<B>): ParsedLayer<B> & { v0: boolean } {
   let layerWhat = `layer #${index}`;
   ctx.what = layerWhat;
-  const v1Blobs: BlobData[] = [];
-  const v0Blobs: BlobData[] = [];
-  const blobParser = (into: BlobData[]) => (b: Span) => {
+  const v1Blobs: B[] = [];
+  const v0Blobs: B[] = [];
+  const blobParser = (into: B[]) => (b: Span) => {
     ctx.what = `${layerWhat} blob ${v1Blobs.length + v0Blobs.length}`;
-    into.push(parseBlob(src, b, ctx));
+    into.push(readBlob(src, b, ctx));
     ctx.what = layerWhat;
   };
   let v0 = false;
@@ -474,14 +540,14 @@ function parseLayerV1(src: Source, span: Span, index: number, ctx: Context): Par
   return { msg, v0, weights: { name, type, blobs } };
 }
 
-function parseNet(src: Source): Caffemodel {
+function parseNet<B>(src: Source, readBlob: BlobReader<B>): { format: CaffemodelFormat; net: NetParameter; layers: WalkedLayer<B>[] } {
   const ctx = new Context();
   try {
     const r = new WireReader(src.buf, 0, src.buf.length, src.lazy);
     const header: Span[] = [];
     const v2msgs: Record<string, unknown>[] = [];
     const v1msgs: Record<string, unknown>[] = [];
-    const layers: LayerWeights[] = [];
+    const layers: WalkedLayer<B>[] = [];
     let v0 = false;
     // Layers are parsed as they are met, so that their payloads are read straight to their place
     // before the walk moves past them.
@@ -490,13 +556,13 @@ function parseNet(src: Source): Caffemodel {
       if (h.field === NET_LAYER) {
         ctx.what = `layer #${v2msgs.length}`;
         r.expect(h, WIRE_LEN, 'NetParameter.layer');
-        const p = parseLayerV2(src, r.lengthDelimited('LayerParameter'), v2msgs.length, ctx);
+        const p = parseLayerV2(src, r.lengthDelimited('LayerParameter'), v2msgs.length, ctx, readBlob);
         v2msgs.push(p.msg);
         layers.push(p.weights);
       } else if (h.field === NET_LAYERS_V1) {
         ctx.what = `layer #${v1msgs.length}`;
         r.expect(h, WIRE_LEN, 'NetParameter.layers');
-        const p = parseLayerV1(src, r.lengthDelimited('V1LayerParameter'), v1msgs.length, ctx);
+        const p = parseLayerV1(src, r.lengthDelimited('V1LayerParameter'), v1msgs.length, ctx, readBlob);
         v0 = v0 || p.v0;
         v1msgs.push(p.msg);
         layers.push(p.weights);
@@ -549,11 +615,37 @@ function rejectTextAndEmpty(src: Source, expected: string): void {
  * misaligned payloads are copied.
  */
 export function readCaffemodel(fileOrBuffer: string | Uint8Array): Caffemodel {
-  const src = openSource(fileOrBuffer);
+  return walkCaffemodel(fileOrBuffer, parseBlob, false);
+}
+
+/**
+ * Indexes a binary caffemodel file without reading its blob payloads: `net` as readCaffemodel
+ * gives it, and per layer per blob a BlobRef (shape, encoding, file offsets) for readBlobInto.
+ * Memory stays small whatever the file size: only the bytes between payloads are read.
+ */
+export function indexCaffemodel(file: string): CaffemodelIndex {
+  const size = fileSize(file);
+  return { ...walkCaffemodel(file, refBlob, true), file, size };
+}
+
+function fileSize(file: string): number {
+  try {
+    return fs.statSync(file).size;
+  } catch (e) {
+    throw new InputFileError(file, `cannot open: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
+  }
+}
+
+function walkCaffemodel<B>(
+  fileOrBuffer: string | Uint8Array,
+  readBlob: BlobReader<B>,
+  indexOnly: boolean,
+): { format: CaffemodelFormat; net: NetParameter; layers: WalkedLayer<B>[] } {
+  const src = openSource(fileOrBuffer, indexOnly);
   try {
     rejectTextAndEmpty(src, 'caffemodel');
     try {
-      return parseNet(src);
+      return parseNet(src, readBlob);
     } catch (e) {
       if (e instanceof InputFileError && looksLikeBlobProto(fileOrBuffer, src.buf.length)) {
         throw new InputFileError(

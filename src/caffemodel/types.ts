@@ -34,6 +34,46 @@ export interface Caffemodel {
   layers: LayerWeights[];
 }
 
+/** A byte range [start, end) of the file holding (part of) a blob's values. */
+export interface PayloadChunk {
+  start: number;
+  end: number;
+}
+
+/**
+ * Where a stored blob's values are in its file, not the values (indexCaffemodel). 'f32': float
+ * `data`, one chunk when packed (the usual case) or one per value when unpacked; 'f64':
+ * `double_data`, read as float32 like Caffe does.
+ */
+export interface BlobRef {
+  /** Dimensions; [] is a scalar (count 1), as in Caffe. */
+  shape: number[];
+  /** The shape came from the deprecated num/channels/height/width fields (always 4 axes). */
+  legacy: boolean;
+  /** Number of values (the product of `shape`; checked against the stored bytes). */
+  count: number;
+  kind: 'f32' | 'f64';
+  /** Little-endian values, in order, in file order. */
+  chunks: readonly PayloadChunk[];
+}
+
+/** The blobs of one layer as file references. */
+export interface LayerIndex {
+  name: string;
+  type: string;
+  blobs: BlobRef[];
+}
+
+/** A caffemodel walked without its payloads: the same `net` as Caffemodel, blobs as references. */
+export interface CaffemodelIndex {
+  format: CaffemodelFormat;
+  net: NetParameter;
+  layers: LayerIndex[];
+  /** The file the references point into, and its size in bytes. */
+  file: string;
+  size: number;
+}
+
 // The type maps are the upgrade module's (Caffe's UpgradeV1LayerType / UpgradeV0LayerType).
 const has = (o: object, k: string): boolean => Object.prototype.hasOwnProperty.call(o, k);
 

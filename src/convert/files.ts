@@ -1,13 +1,14 @@
 /**
  * convertFiles: prototxt + caffemodel on disk -> a TF.js GraphModel folder, written atomically.
  * Everything that can fail on the input (parse, unsupported layers, weights) fails before the
- * output folder is touched.
+ * output folder is touched. The caffemodel is indexed, not loaded: big weights stream from it
+ * to the shards when they are written (memory stays far below the model's size).
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { readCaffemodel } from '../caffemodel';
+import { indexCaffemodel, PayloadReader } from '../caffemodel';
 import { readNetText } from '../upgrade';
-import { OutputExistsError, writeGraphModel, type ModelJson } from '../tfgraph';
+import { OutputExistsError, weightByteLength, writeGraphModel, type ModelJson } from '../tfgraph';
 import { convertNet, type ConvertNetOptions, type ConvertedNet, type ConvertProgress } from './net';
 
 export interface ConvertFilesOptions {
@@ -49,7 +50,24 @@ export function convertFiles(prototxtPath: string, caffemodelPath: string, outDi
   report?.({ stage: 'read', file: prototxtPath });
   const net = readNetText(prototxtPath);
   report?.({ stage: 'read', file: caffemodelPath });
-  const weights = readCaffemodel(caffemodelPath);
+  const index = indexCaffemodel(caffemodelPath);
+  const payloads = new PayloadReader(caffemodelPath);
+  try {
+    return convertAndWrite(prototxtPath, caffemodelPath, outDir, opts, { net, weights: { index, payloads }, t0 });
+  } finally {
+    payloads.close();
+  }
+}
+
+function convertAndWrite(
+  prototxtPath: string,
+  caffemodelPath: string,
+  outDir: string,
+  opts: ConvertFilesOptions,
+  input: { net: ConvertNetOptions['net']; weights: ConvertNetOptions['weights']; t0: number },
+): ConvertFilesResult {
+  const { net, weights, t0 } = input;
+  const report = opts.quiet ? undefined : opts.onProgress;
   const converted = convertNet({
     net,
     weights,
@@ -60,7 +78,7 @@ export function convertFiles(prototxtPath: string, caffemodelPath: string, outDi
     labels: opts.labels,
     weightsLabels: opts.weightsLabels,
     phase: 'TEST',
-    // The weights were read for this conversion alone.
+    // The weights read into memory (small ones, a permuted classifier) are this conversion's alone.
     consumeWeights: true,
     onProgress: report && ((p) => report({ stage: 'convert', ...p })),
   });
@@ -73,7 +91,7 @@ export function convertFiles(prototxtPath: string, caffemodelPath: string, outDi
     modelJson,
     layers: converted.layers.length,
     folded: converted.folded,
-    weightBytes: converted.graph.weights.reduce((s, w) => s + w.data.byteLength, 0),
+    weightBytes: converted.graph.weights.reduce((s, w) => s + weightByteLength(w), 0),
     ...(converted.labels !== undefined ? { labels: converted.labels } : {}),
   };
 }

@@ -4,7 +4,6 @@
  * layer writing it, as in a Caffe blob dump).
  */
 import { NetError, UnsupportedLayerError, UsageError } from '../errors';
-import { matchWeights, type Caffemodel } from '../caffemodel';
 import {
   batchNormAffine,
   checkGlobalStats,
@@ -20,7 +19,8 @@ import {
 } from '../layers';
 import { classifierPermutation, permuteClassifier, type LabelOrder } from '../imagenet';
 import type { LayerParameter, NetParameter } from '../schema';
-import { GraphBuilder, type ModelMetadata, type PreprocessingInfo, type TensorRef } from '../tfgraph';
+import { GraphBuilder, type ModelMetadata, type PreprocessingInfo, type TensorRef, type WeightSource } from '../tfgraph';
+import { FileBlob, matchLayerBlobs, type WeightsInput } from './feed';
 import { layoutHelpers } from './layout';
 
 /** Layer types whose tops come from data files: replaced by the graph input in TEST. */
@@ -42,7 +42,11 @@ export interface ConvertProgress {
 export interface ConvertNetOptions {
   /** The net, already upgraded to the current format (see src/upgrade). */
   net: NetParameter;
-  weights: Caffemodel;
+  /**
+   * A loaded caffemodel, or an indexed one whose big weights are then read and transformed only
+   * when the graph's weights are written (see feed.ts): keep its reader open until then.
+   */
+  weights: WeightsInput;
   /** N,C,H,W of the input; required for nets whose input is a data layer, overrides Input shapes. */
   inputShape?: number[];
   phase?: 'TEST';
@@ -180,8 +184,7 @@ export function convertNet(opts: ConvertNetOptions): ConvertedNet {
   });
   const layers = shapes.layers;
   const byName = new Map(layers.map((l) => [l.name, l]));
-  const matched = matchWeights(layers.map((l) => ({ name: l.name, type: l.type })), opts.weights, (n) => byName.get(n)?.blobShapes);
-  const weights = new Map(matched.map((w) => [w.name, w.blobs.map((b): LayerBlob => ({ shape: b.shape, data: b.data }))]));
+  const weights = matchLayerBlobs(layers.map((l) => ({ name: l.name, type: l.type })), opts.weights, (n) => byName.get(n)?.blobShapes);
   const labels = applyLabelOrder(net, opts, layers, params, shapes.outputs, weights);
 
   const rewriteBlob = blobRewriter(opts.consumeWeights ?? false, weights);
@@ -394,29 +397,35 @@ function preprocessingFor(net: NetParameter, opts: ConvertNetOptions, pre: Prepr
  * dominate on some VMs) and no second copy of the model. Blobs whose memory more than one layer
  * sees are never overwritten.
  */
-function blobRewriter(consume: boolean, weights: ReadonlyMap<string, readonly LayerBlob[]>): (blob: LayerBlob, fill: (out: Float32Array) => void) => Float32Array {
-  const fresh = (blob: LayerBlob, fill: (out: Float32Array) => void): Float32Array => {
+type Fill = (src: Float32Array, out: Float32Array) => void;
+
+function blobRewriter(consume: boolean, weights: ReadonlyMap<string, readonly LayerBlob[]>): (blob: LayerBlob, fill: Fill) => Float32Array | WeightSource {
+  const fresh = (blob: LayerBlob, fill: Fill): Float32Array => {
     const out = new Float32Array(blob.data.length);
-    fill(out);
+    fill(blob.data, out);
     return out;
   };
-  if (!consume) return fresh;
+  // Still in the file: transformed when written, straight into the shard writer's buffer.
+  const deferred = (blob: LayerBlob): blob is FileBlob => blob instanceof FileBlob && !blob.loaded;
+  if (!consume) return (blob, fill) => (deferred(blob) ? blob.deferred(fill) : fresh(blob, fill));
   const seen = new Set<Float32Array>();
   const shared = new Set<Float32Array>();
   for (const blobs of weights.values()) {
-    for (const b of blobs) (seen.has(b.data) ? shared : seen).add(b.data);
+    for (const b of blobs) if (!(b instanceof FileBlob)) (seen.has(b.data) ? shared : seen).add(b.data);
   }
   const done = new Set<Float32Array>();
   let scratch = new Float32Array(0);
   return (blob, fill) => {
-    if (shared.has(blob.data)) return fresh(blob, fill);
+    if (deferred(blob)) return blob.deferred(fill);
+    // Blobs read from the file on demand are the converter's own, but small: copy them.
+    if (blob instanceof FileBlob || shared.has(blob.data)) return fresh(blob, fill);
     // A second request would convert the converted data; handlers ask once per blob.
     if (done.has(blob.data)) throw new Error('internal: a weight blob was rewritten twice');
     done.add(blob.data);
     const n = blob.data.length;
     if (scratch.length < n) scratch = new Float32Array(n);
     const out = scratch.subarray(0, n);
-    fill(out);
+    fill(blob.data, out);
     blob.data.set(out);
     return blob.data;
   };

@@ -181,7 +181,7 @@ const convertConvolution: ConvertFn = (ctx) => {
   const [, wI, kh, kw] = w.shape;
   const packed = G > 1 && G < cin;
   const f = {
-    data: ctx.rewriteBlob(0, (out) => (packed ? depthwisePackInto : hwioInto)(w.data, w.shape, out, fold?.mul, G)),
+    data: ctx.rewriteBlob(0, (src, out) => (packed ? depthwisePackInto : hwioInto)(src, w.shape, out, fold?.mul, G)),
     shape: packed ? [kh, kw, cin, O / G] : [kh, kw, wI, O],
   };
   const x = ctx.inputs[0];

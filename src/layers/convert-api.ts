@@ -11,14 +11,17 @@
  * result has 4 axes again, so the element order is Caffe's.
  */
 import type { LayerParameter } from '../schema';
-import type { GraphBuilder, TensorRef } from '../tfgraph';
+import type { GraphBuilder, TensorRef, WeightSource } from '../tfgraph';
 import type { Shape } from './handler';
 
 /** A learned blob of the layer, matched and shape-checked against the handler's blobShapes. */
 export interface LayerBlob {
-  shape: number[];
-  /** Usually a view over the caffemodel's buffer: read only. */
-  data: Float32Array;
+  readonly shape: number[];
+  /**
+   * The values, read only: usually a view over the caffemodel's buffer, or (when converting
+   * from a file) read from it on first use. Big weights go through `rewriteBlob` instead.
+   */
+  readonly data: Float32Array;
 }
 
 /** Host data with its shape (row-major). */
@@ -69,12 +72,15 @@ export interface ConvertContext {
   readonly fold?: ChannelFold;
   readonly layout: LayoutHelpers;
   /**
-   * Storage for a weight derived from blob `index` with as many values (a transpose, maybe scaled),
-   * filled by `fill`, which may read the blob but must write every value of `out`. The converter
-   * may return the blob's own memory (when it owns the weights: no second copy of a big model),
-   * so the handler must not read the blob after this call.
+   * A weight derived from blob `index` with as many values (a transpose, maybe scaled): `fill`
+   * gets the blob's values as `src` and must write every value of `out` (it may run later, when
+   * the weights are written, so it must only depend on `src` and on data fixed by then). The
+   * result is host data for a graph constant: the values, possibly in the blob's own memory
+   * (when the converter owns the weights: no second copy of a big model), or a WeightSource that
+   * reads the blob from the file and runs `fill` at write time. The handler must not read the
+   * blob after this call.
    */
-  rewriteBlob(index: number, fill: (out: Float32Array) => void): Float32Array;
+  rewriteBlob(index: number, fill: (src: Float32Array, out: Float32Array) => void): Float32Array | WeightSource;
   /** A fresh name for an intermediate node of this layer. */
   name(part: string): string;
   /**

@@ -1,6 +1,6 @@
 /** InnerProduct: flattens the axes from `axis` on and multiplies by an N x K matrix. */
 import type { LayerParameter } from '../schema';
-import type { TensorRef } from '../tfgraph';
+import type { TensorRef, WeightSource } from '../tfgraph';
 import type { ConvertFn } from './convert-api';
 import { type LayerHandler, type Shape, canonicalAxis, countOf, netError } from './handler';
 
@@ -21,15 +21,15 @@ const convertInnerProduct: ConvertFn = (ctx) => {
   const transpose = p.transpose ?? false;
   const w = ctx.blobs[0];
   const n = p.num_output ?? 0;
-  const k = w.data.length / n;
-  let data = w.data;
+  const k = w.shape.reduce((a, b) => a * b, 1) / n;
+  let data: Float32Array | WeightSource | undefined;
   let flat: TensorRef;
   if (rank === 4 && axis === 1) {
     // Caffe flattens (C,H,W); the graph holds (H,W,C): permute the weights' K index instead of the data.
     const [, C, H, W] = inShape;
     const rows = transpose ? [C, H, W, n] : [n, C, H, W];
     const perm = transpose ? [1, 2, 0, 3] : [0, 2, 3, 1];
-    data = ctx.rewriteBlob(0, (out) => layout.permuteHost(w.data, rows, perm, out));
+    data = ctx.rewriteBlob(0, (src, out) => layout.permuteHost(src, rows, perm, out));
     flat = g.reshape(ctx.inputs[0], [-1, k], { name: ctx.name('flatten') });
   } else {
     const native = layout.toCaffeOrder(ctx.inputs[0], ctx.name('nchw'));
@@ -39,7 +39,7 @@ const convertInnerProduct: ConvertFn = (ctx) => {
   const direct = outShape.length === 2 && axis === 1;
   const hasBias = p.bias_term ?? true;
   const mmName = hasBias ? ctx.name('matmul') : direct ? ctx.outName(0) : ctx.name('matmul');
-  let y = g.matMul(flat, { data, shape: transpose ? [k, n] : [n, k] }, { name: mmName, transposeB: !transpose });
+  let y = g.matMul(flat, { data: data ?? w.data, shape: transpose ? [k, n] : [n, k] }, { name: mmName, transposeB: !transpose });
   if (hasBias) y = g.biasAdd(y, { data: ctx.blobs[1].data, shape: [n] }, { name: direct ? ctx.outName(0) : ctx.name('bias') });
   if (direct) return [y];
   const shaped = g.reshape(y, layout.graphTarget(outShape, ctx.inputs[0]), { name: outShape.length === 4 ? ctx.name('unflatten') : ctx.outName(0) });

@@ -29,9 +29,24 @@ export interface TensorRef {
   readonly dtype: DType;
 }
 
+/**
+ * Float32 values made on demand, when the weights are written: a big weight is then produced
+ * straight into the writer's reused buffer instead of being held with all the others.
+ */
+export interface WeightSource {
+  /** Number of float32 values. */
+  readonly length: number;
+  /** Writes every one of the `length` values into `out` (which has exactly that length). */
+  writeInto(out: Float32Array): void;
+}
+
+export function isWeightSource(d: unknown): d is WeightSource {
+  return typeof d === 'object' && d !== null && typeof (d as WeightSource).writeInto === 'function';
+}
+
 /** Host data for a constant. */
 export interface HostTensor {
-  data: Float32Array | Int32Array;
+  data: Float32Array | Int32Array | WeightSource;
   shape: readonly number[];
 }
 
@@ -40,7 +55,20 @@ export interface GraphWeight {
   name: string;
   dtype: DType;
   shape: number[];
-  data: Float32Array | Int32Array;
+  data: Float32Array | Int32Array | WeightSource;
+}
+
+/** A weight's values in memory (a WeightSource is run into fresh memory). */
+export function weightValues(w: GraphWeight): Float32Array | Int32Array {
+  if (!isWeightSource(w.data)) return w.data;
+  const out = new Float32Array(w.data.length);
+  w.data.writeInto(out);
+  return out;
+}
+
+/** Bytes a weight takes in the shards (4 per value). */
+export function weightByteLength(w: GraphWeight): number {
+  return isWeightSource(w.data) ? w.data.length * 4 : w.data.byteLength;
 }
 
 /** Spatial options shared by convolutions. Pads are explicit and may be asymmetric. */
@@ -146,8 +174,8 @@ export class GraphBuilder {
   }
 
   /** A float32 constant stored in the weight shards. */
-  constFloat(name: string, data: Float32Array | readonly number[], shape: readonly number[]): TensorRef {
-    const arr = data instanceof Float32Array ? data : Float32Array.from(data);
+  constFloat(name: string, data: Float32Array | WeightSource | readonly number[], shape: readonly number[]): TensorRef {
+    const arr = data instanceof Float32Array || isWeightSource(data) ? data : Float32Array.from(data);
     return this.constTensor(name, { data: arr, shape }, 'float32');
   }
 
@@ -241,7 +269,7 @@ export class GraphBuilder {
     // Depthwise filter [kh, kw, C, og]: channel c = g*cg + i, multiplier m carries W_g[.., i, m].
     const dw = new Float32Array(kh * kw * C * og);
     for (let g = 0; g < G; g++) {
-      const src = perGroup[g].data;
+      const src = perGroup[g].data as Float32Array; // splitGroupFilters checked it
       for (let p = 0; p < kh * kw; p++) {
         for (let i = 0; i < cg; i++) {
           const srcOff = (p * cg + i) * og;

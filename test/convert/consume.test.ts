@@ -9,7 +9,7 @@ import { NetBuilder } from '../../src/builder';
 import { convertNet } from '../../src/convert';
 import { inferShapes } from '../../src/layers';
 import type { NetParameter } from '../../src/schema';
-import { writeGraphModel } from '../../src/tfgraph';
+import { weightValues, writeGraphModel } from '../../src/tfgraph';
 import { type Weights, caffemodelOf, cleanTmp, rand, tmpDir } from './helpers';
 
 afterAll(cleanTmp);
@@ -43,7 +43,10 @@ function weights(n: NetParameter): Weights {
 
 /** Every weight's bytes, concatenated in manifest order. */
 function allBytes(g: ReturnType<typeof convertNet>['graph']): Buffer {
-  return Buffer.concat(g.weights.map((w) => Buffer.from(w.data.buffer, w.data.byteOffset, w.data.byteLength)));
+  return Buffer.concat(g.weights.map((w) => {
+    const d = weightValues(w);
+    return Buffer.from(d.buffer, d.byteOffset, d.byteLength);
+  }));
 }
 
 test('consumed and copied conversions give the same weights; shards hold them byte for byte', () => {
