@@ -9,18 +9,12 @@ import { UsageError } from '../errors';
 import { UNKNOWN, handlerFor, inferShapes, layerIncluded, type NetShapes } from '../layers';
 import type { NetParameter, Phase } from '../schema';
 import { readNetText } from '../upgrade';
-import { optionsFromArgs, type GenerateArgs } from './commands/generate';
+import { ARCH_FLAGS, archFlagOptions, optionsFromArgs, type ArchFlagArgs, type GenerateArgs } from './commands/generate';
 import { parseNumberList } from './commands/convert';
 
-export interface NetTargetArgs {
+export interface NetTargetArgs extends ArchFlagArgs {
   target: string;
   phase?: string;
-  flavor?: string;
-  se?: boolean;
-  reduction?: number;
-  'input-size'?: number;
-  batch?: number;
-  'num-classes'?: number;
   'input-shape'?: string;
 }
 
@@ -33,21 +27,15 @@ export interface ResolvedNet {
   phase: Phase;
 }
 
-const ARCH_ONLY = ['flavor', 'se', 'reduction', 'input-size', 'batch', 'num-classes'] as const;
-
 /** The options shared by summary and show. */
 export function netTargetOptions<T>(y: Argv<T>): Argv<T> {
-  return y
-    .positional('target', { type: 'string', demandOption: true, describe: 'architecture ID (senet generate --list) or prototxt file' })
-    .option('phase', { type: 'string', choices: ['deploy', 'train', 'test'], describe: 'deploy net (default), or the TRAIN / TEST net of a train/test definition' })
-    .option('input-shape', { type: 'string', describe: 'N,C,H,W of the image input (a data layer cannot tell its shape)' })
-    .group(ARCH_ONLY.map((k) => k as string), 'Architecture IDs (as in senet generate):')
-    .option('flavor', { type: 'string', choices: ['official', 'bvlc'], describe: 'official (Axpy) or bvlc (stock layers)' })
-    .option('se', { type: 'boolean', describe: 'SE blocks on/off (--no-se)' })
-    .option('reduction', { type: 'number', describe: 'SE reduction ratio r' })
-    .option('input-size', { type: 'number', describe: 'input height and width' })
-    .option('batch', { type: 'number', describe: 'batch size' })
-    .option('num-classes', { type: 'number', describe: 'classifier outputs' }) as unknown as Argv<T>;
+  return archFlagOptions(
+    y
+      .positional('target', { type: 'string', demandOption: true, describe: 'architecture ID (senet generate --list) or prototxt file' })
+      .option('phase', { type: 'string', choices: ['deploy', 'train', 'test'], describe: 'deploy net (default), or the TRAIN / TEST net of a train/test definition' })
+      .option('input-shape', { type: 'string', describe: 'N,C,H,W of the image input (a data layer cannot tell its shape)' })
+      .group([...ARCH_FLAGS], 'Architecture IDs (as in senet generate):'),
+  ) as unknown as Argv<T>;
 }
 
 /** Decides whether TARGET is a file or an ID: an existing file wins, then a registry ID. */
@@ -92,7 +80,7 @@ export function resolveNetTarget(a: NetTargetArgs): ResolvedNet {
   const inputShape = a['input-shape'] === undefined ? undefined : parseNumberList(a['input-shape'], 'input-shape', true);
   if (inputShape !== undefined && inputShape.length !== 4) throw new UsageError(`--input-shape needs 4 values N,C,H,W, got ${inputShape.length}`);
   if (found.kind === 'file') {
-    const given = ARCH_ONLY.filter((k) => a[k] !== undefined);
+    const given = ARCH_FLAGS.filter((k) => a[k] !== undefined);
     if (given.length > 0) throw new UsageError(`${given.map((k) => `--${k}`).join(', ')} ${given.length === 1 ? 'applies' : 'apply'} to architecture IDs only, not to a file`);
     const net = readNetText(a.target);
     let inputShapes = dataShapes(net, phase, inputShape, undefined);

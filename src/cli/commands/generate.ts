@@ -9,17 +9,34 @@ import { archs, findArch, resolveOptions, type ArchEntry, type ArchOptions, type
 import { InputFileError, UsageError } from '../../errors';
 import { createProgress, type ProgressStream } from '../progress';
 
-export interface GenerateArgs {
-  id?: string;
-  output?: string;
-  list?: boolean;
-  all?: boolean;
+/** The flags that shape an architecture; summary and show take them too (net-target.ts). */
+export interface ArchFlagArgs {
   flavor?: string;
   se?: boolean;
   reduction?: number;
   'input-size'?: number;
   batch?: number;
   'num-classes'?: number;
+}
+
+export const ARCH_FLAGS = ['flavor', 'se', 'reduction', 'input-size', 'batch', 'num-classes'] as const satisfies readonly (keyof ArchFlagArgs)[];
+
+/** Declares the `ArchFlagArgs` flags. */
+export function archFlagOptions<T>(y: Argv<T>): Argv<T & ArchFlagArgs> {
+  return y
+    .option('flavor', { type: 'string', choices: ['official', 'bvlc'], describe: 'official: as released (Axpy); bvlc: stock BVLC Caffe layers only' })
+    .option('se', { type: 'boolean', describe: 'SE blocks on/off (--no-se: plain residual sums)' })
+    .option('reduction', { type: 'number', describe: 'SE reduction ratio r (default 16)' })
+    .option('input-size', { type: 'number', describe: 'input height and width (default 224)' })
+    .option('batch', { type: 'number', describe: 'batch size (deploy input, or TRAIN data layer)' })
+    .option('num-classes', { type: 'number', describe: 'classifier outputs (default 1000)' });
+}
+
+export interface GenerateArgs extends ArchFlagArgs {
+  id?: string;
+  output?: string;
+  list?: boolean;
+  all?: boolean;
   phase?: string;
   source?: string;
   'test-source'?: string;
@@ -186,19 +203,15 @@ export const generateCommand: CommandModule<object, GenerateArgs> = {
   command: 'generate [id]',
   describe: 'write the prototxt of a SENet or toolkit architecture (--list names them)',
   builder: (y: Argv<object>) =>
-    y
-      .positional('id', { type: 'string', describe: 'architecture ID (see --list)' })
-      .option('output', { alias: 'o', type: 'string', describe: 'output file (stdout if omitted); a folder with --all' })
-      .option('list', { type: 'boolean', describe: 'list the architecture IDs' })
-      .option('all', { type: 'boolean', describe: 'write every architecture to -o DIR as <id>.prototxt' })
-      .option('json', { type: 'boolean', describe: 'with --list: [{ id, description }]; with --all: [{ id, file, bytes }] written' })
-      .option('quiet', { alias: 'q', type: 'boolean', describe: 'no progress output (--all)' })
-      .option('flavor', { type: 'string', choices: ['official', 'bvlc'], describe: 'official: as released (Axpy); bvlc: stock BVLC Caffe layers only' })
-      .option('se', { type: 'boolean', describe: 'SE blocks on/off (--no-se: plain residual sums)' })
-      .option('reduction', { type: 'number', describe: 'SE reduction ratio r (default 16)' })
-      .option('input-size', { type: 'number', describe: 'input height and width (default 224)' })
-      .option('batch', { type: 'number', describe: 'batch size (deploy input, or TRAIN data layer)' })
-      .option('num-classes', { type: 'number', describe: 'classifier outputs (default 1000)' })
+    archFlagOptions(
+      y
+        .positional('id', { type: 'string', describe: 'architecture ID (see --list)' })
+        .option('output', { alias: 'o', type: 'string', describe: 'output file (stdout if omitted); a folder with --all' })
+        .option('list', { type: 'boolean', describe: 'list the architecture IDs' })
+        .option('all', { type: 'boolean', describe: 'write every architecture to -o DIR as <id>.prototxt' })
+        .option('json', { type: 'boolean', describe: 'with --list: [{ id, description }]; with --all: [{ id, file, bytes }] written' })
+        .option('quiet', { alias: 'q', type: 'boolean', describe: 'no progress output (--all)' }),
+    )
       .option('phase', { type: 'string', choices: ['deploy', 'train'], describe: 'deploy net, or a train/test net with data layers, loss and accuracy' })
       .group(['source', 'test-source', 'backend', 'test-batch', 'mean-value', 'mean-file', 'scale', 'crop', 'mirror', 'new-height', 'new-width', 'root-folder'], 'Train phase (--phase train):')
       .option('source', { type: 'string', describe: 'TRAIN data: LMDB/LevelDB path or ImageData list file' })
