@@ -2,7 +2,6 @@
  * `senet bench` through the compiled CLI (built by test/global-setup.ts) on a tiny converted
  * model: text and JSON output, worker pool, and usage errors as one line.
  */
-import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -10,14 +9,7 @@ import { NetBuilder } from '../../src/builder';
 import { randomWeights } from '../../src/caffemodel/random';
 import { convertNet } from '../../src/convert';
 import { writeGraphModel } from '../../src/tfgraph';
-
-const ROOT = path.resolve(__dirname, '..', '..');
-const BIN = path.join(ROOT, 'bin', 'senet.js');
-
-function senet(args: string[]): { status: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', cwd: ROOT });
-  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+import { senet } from '../helpers/cli';
 
 let tmp: string;
 let modelDir: string;

@@ -2,13 +2,10 @@
  * Broken prototxt input, one case per kind, through the compiled CLI (`senet fmt`): exit code 1,
  * exactly one line `FILE:LINE:COL: message` on stderr, no stack trace, nothing on stdout.
  */
-import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-
-const ROOT = path.resolve(__dirname, '..', '..');
-const BIN = path.join(ROOT, 'bin', 'senet.js');
+import { expectOneLineFailure, senet } from '../helpers/cli';
 
 const GOOD = 'name: "n"\nlayer {\n  name: "data"\n  type: "Input"\n  top: "data"\n  input_param { shape { dim: 1 dim: 3 } }\n}\n';
 
@@ -38,13 +35,7 @@ describe.each(cases)('senet fmt on broken input: $kind', (c) => {
   it(`exits 1 with one line FILE:${c.line}:${c.col}: message and no stack trace`, () => {
     const file = path.join(tmp, `${c.kind.replace(/\s+/g, '-')}.prototxt`);
     fs.writeFileSync(file, c.text);
-    const r = spawnSync(process.execPath, [BIN, 'fmt', file], { encoding: 'utf8', cwd: ROOT });
-    expect(r.status).toBe(1);
-    expect(r.stdout).toBe('');
-    const lines = r.stderr.split('\n').filter((l) => l !== '');
-    expect(lines).toHaveLength(1);
-    expect(lines[0].startsWith(`${file}:${c.line}:${c.col}: `)).toBe(true);
-    expect(lines[0]).toMatch(c.message);
-    expect(r.stderr).not.toMatch(/\n\s+at |internal error/);
+    const line = expectOneLineFailure(senet(['fmt', file]), c.message);
+    expect(line.startsWith(`${file}:${c.line}:${c.col}: `)).toBe(true);
   });
 });

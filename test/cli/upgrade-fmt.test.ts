@@ -2,37 +2,14 @@
  * `senet upgrade` and `senet fmt` through the compiled CLI (built by test/global-setup.ts):
  * outputs, atomic writes and exit codes (0 ok, 1 failure with one line, 2 usage).
  */
-import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { expectOneLineFailure, ROOT, senet } from '../helpers/cli';
 
-const ROOT = path.resolve(__dirname, '..', '..');
-const BIN = path.join(ROOT, 'bin', 'senet.js');
 const FIX = path.join(ROOT, 'test', 'fixtures', 'upgrade');
 
-interface Run {
-  status: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function senet(args: string[], input?: string): Run {
-  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', input, cwd: ROOT });
-  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
-}
-
 const expected = (name: string): string => fs.readFileSync(path.join(FIX, 'expected', name), 'utf8');
-
-/** A user error: exit 1 and exactly one line on stderr, no stack trace. */
-function expectOneLineFailure(r: Run, pattern: RegExp): void {
-  expect(r.status).toBe(1);
-  expect(r.stdout).toBe('');
-  const lines = r.stderr.split('\n').filter((l) => l !== '');
-  expect(lines).toHaveLength(1);
-  expect(lines[0]).toMatch(pattern);
-  expect(r.stderr).not.toMatch(/\n\s+at /);
-}
 
 let tmp: string;
 beforeAll(() => (tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'senet-cli-upgrade-'))));
