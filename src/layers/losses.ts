@@ -1,5 +1,14 @@
 /** Output-side layers: SoftmaxWithLoss, Accuracy, ArgMax, Silence. */
-import { type LayerHandler, ONE, NONE, ANY_FROM_1, bottomLabel, canonicalAxis, countOf, netError, noBlobs, noMacs, shapeText } from './handler';
+import type { LayerParameter } from '../schema';
+import { type LayerHandler, type Shape, ONE, NONE, ANY_FROM_1, bottomLabel, canonicalAxis, countOf, netError, noBlobs, noMacs, shapeText } from './handler';
+
+/** SoftmaxWithLoss and Accuracy take one label per position outside the class axis of the scores. */
+function checkLabelCount(layer: LayerParameter, scores: Shape, labels: Shape, axis: number): void {
+  const outer = countOf(scores, 0, axis) * countOf(scores, axis + 1);
+  if (countOf(labels) !== outer) {
+    throw netError(layer, `labels ${bottomLabel(layer, 1)} ${shapeText(labels)} must have ${outer} entries for scores ${shapeText(scores)}`);
+  }
+}
 
 export const softmaxWithLoss: LayerHandler = {
   type: 'SoftmaxWithLoss',
@@ -9,11 +18,7 @@ export const softmaxWithLoss: LayerHandler = {
   inPlaceOk: false,
   outputShapes(layer, [scores, labels]) {
     const axis = canonicalAxis(layer, layer.softmax_param?.axis ?? 1, scores.length);
-    // One label per position outside the softmax axis.
-    const outer = countOf(scores, 0, axis) * countOf(scores, axis + 1);
-    if (countOf(labels) !== outer) {
-      throw netError(layer, `labels ${bottomLabel(layer, 1)} ${shapeText(labels)} must have ${outer} entries for scores ${shapeText(scores)}`);
-    }
+    checkLabelCount(layer, scores, labels, axis);
     // top[0] is the scalar loss; an optional top[1] receives the probabilities.
     return (layer.top?.length ?? 1) === 2 ? [[], scores.slice()] : [[]];
   },
@@ -32,10 +37,7 @@ export const accuracy: LayerHandler = {
     const axis = canonicalAxis(layer, p.axis ?? 1, scores.length);
     const topK = p.top_k ?? 1;
     if (topK > countOf(scores) / countOf(labels)) throw netError(layer, `top_k ${topK} must not exceed the number of classes`);
-    const outer = countOf(scores, 0, axis) * countOf(scores, axis + 1);
-    if (countOf(labels) !== outer) {
-      throw netError(layer, `labels ${bottomLabel(layer, 1)} ${shapeText(labels)} must have ${outer} entries for scores ${shapeText(scores)}`);
-    }
+    checkLabelCount(layer, scores, labels, axis);
     // top[1], if present, holds the per-class accuracy.
     return (layer.top?.length ?? 1) === 2 ? [[], [scores[axis]]] : [[]];
   },
