@@ -38,6 +38,8 @@ export function buildParser(argv: string[]): Argv {
     .exitProcess(false)
     .fail((msg: string | undefined, err: Error | undefined) => {
       if (err) throw err;
+      // yargs' suggestion alone ("Did you mean fmt?") does not say what was wrong.
+      if (msg?.startsWith('Did you mean')) throw new UsageError(`unknown command '${argv[0]}'. ${msg}`);
       throw new UsageError(msg ?? 'bad usage (see senet --help)');
     });
   for (const cmd of commands) parser = parser.command(cmd as CommandModule);

@@ -39,3 +39,11 @@ describe.each(cases)('senet fmt on broken input: $kind', (c) => {
     expect(line.startsWith(`${file}:${c.line}:${c.col}: `)).toBe(true);
   });
 });
+
+describe('senet with an unknown command', () => {
+  it('is a usage error (exit 2) that names the command and suggests the closest', () => {
+    const r = senet(['genrate', 'se-resnet-50']);
+    expect(r.status).toBe(2);
+    expect(r.stderr.trim()).toBe("senet: unknown command 'genrate'. Did you mean generate?");
+  });
+});
