@@ -21,38 +21,25 @@
  * process actually obtained in the worker phases.
  */
 'use strict';
-const crypto = require('crypto');
 const fs = require('fs');
 const os = require('os');
 const path = require('path');
 const { Worker, isMainThread, parentPort, workerData } = require('worker_threads');
 
-const ROOT = path.resolve(__dirname, '..');
-const DIST = path.join(ROOT, 'dist');
-const { findArch, resolveOptions } = require(path.join(DIST, 'archs'));
-const { readCaffemodel, writeCaffemodel } = require(path.join(DIST, 'caffemodel'));
-const { randomWeights } = require(path.join(DIST, 'caffemodel', 'random'));
-const { convertNet } = require(path.join(DIST, 'convert'));
-const { writeGraphModel } = require(path.join(DIST, 'tfgraph'));
+const { DIST, nowMs, loadavg: load, buildNet: buildNetOf, prepareModel } = require('./lib/models');
+const { readCaffemodel } = require(path.join(DIST, 'caffemodel'));
 const { initBackend, loadModel, runModel, benchModel, randomInput, median } = require(path.join(DIST, 'runtime'));
 
 const MODELS = ['se-resnet-50', 'se-resnext-50'];
 const SIZE = 224;
 const SEED = 1;
-const CACHE = path.join(os.tmpdir(), 'senet-bench-inference');
 
 function arg(name, dflt) {
   const i = process.argv.indexOf(`--${name}`);
   return i >= 0 ? process.argv[i + 1] : dflt;
 }
 
-const nowMs = () => Number(process.hrtime.bigint()) / 1e6;
-const load = () => os.loadavg().map((x) => x.toFixed(2)).join(' ');
-
-function buildNet(id) {
-  const e = findArch(id);
-  return e.build(resolveOptions(e, { inputSize: SIZE, batch: 1 })).build();
-}
+const buildNet = (id) => buildNetOf(id, SIZE);
 
 // ---------------------------------------------------------------------------------------------
 // The hand-written net: what a careful tfjs user writes for an SE bottleneck ResNet(X) with BN
@@ -266,50 +253,8 @@ async function handWorkers(id, caffemodel, n, runs, warmup) {
 // ---------------------------------------------------------------------------------------------
 // Main side.
 
-function hashFiles(h, dir) {
-  if (!fs.existsSync(dir)) return;
-  for (const f of fs.readdirSync(dir).sort()) {
-    const p = path.join(dir, f);
-    if (fs.statSync(p).isDirectory()) hashFiles(h, p);
-    else if (f.endsWith('.js')) h.update(f).update(fs.readFileSync(p));
-  }
-}
-
-/** Cached caffemodel and converted model folder of one architecture. */
-function prepare(id) {
-  const net = buildNet(id);
-  const netKey = crypto.createHash('sha256').update(JSON.stringify(net)).update(`seed ${SEED}`).digest('hex').slice(0, 12);
-  const convKey = crypto.createHash('sha256').update(netKey);
-  for (const d of ['convert', 'layers', 'tfgraph', 'caffemodel']) hashFiles(convKey, path.join(DIST, d));
-  fs.mkdirSync(CACHE, { recursive: true });
-  const caffemodel = path.join(CACHE, `${id}-${netKey}.caffemodel`);
-  const modelDir = path.join(CACHE, `${id}-${convKey.digest('hex').slice(0, 12)}`);
-  let weights;
-  if (!fs.existsSync(caffemodel)) {
-    const t = nowMs();
-    // Uncalibrated: the values do not change the work done, only the logits' scale.
-    const layers = randomWeights(net, { seed: SEED });
-    const tmp = `${caffemodel}.tmp-${process.pid}`;
-    writeCaffemodel(tmp, net, layers);
-    fs.renameSync(tmp, caffemodel);
-    console.log(`  random weights -> ${caffemodel} (${((nowMs() - t) / 1000).toFixed(1)} s)`);
-  }
-  if (!fs.existsSync(path.join(modelDir, 'model.json'))) {
-    weights = readCaffemodel(caffemodel);
-    const t = nowMs();
-    const c = convertNet({ net, weights, phase: 'TEST' });
-    writeGraphModel(modelDir, c.graph, { metadata: c.metadata, force: true });
-    console.log(`  converted -> ${modelDir} (${((nowMs() - t) / 1000).toFixed(1)} s)`);
-  }
-  // Older conversions and weights of this architecture (another converter or generator) go.
-  for (const f of fs.readdirSync(CACHE)) {
-    const p = path.join(CACHE, f);
-    if (f.startsWith(`${id}-`) && /^[0-9a-f]{12}(\.caffemodel)?$/.test(f.slice(id.length + 1)) && p !== caffemodel && p !== modelDir) {
-      fs.rmSync(p, { recursive: true, force: true });
-    }
-  }
-  return { net, caffemodel, modelDir };
-}
+/** Cached caffemodel and converted model folder of one architecture (bench/lib/models.js). */
+const prepare = (id) => prepareModel(id, { size: SIZE, seed: SEED });
 
 /** Op counts of the converted graph (what the executor runs per image). */
 function opCounts(modelDir) {
