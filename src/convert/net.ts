@@ -7,6 +7,7 @@ import { NetError, UnsupportedLayerError, UsageError } from '../errors';
 import {
   batchNormAffine,
   checkGlobalStats,
+  fusableActivation,
   inferShapes,
   layerHandlers,
   layerIncluded,
@@ -19,7 +20,7 @@ import {
 } from '../layers';
 import { classifierPermutation, permuteClassifier, type LabelOrder } from '../imagenet';
 import type { LayerParameter, NetParameter } from '../schema';
-import { GraphBuilder, type ModelMetadata, type PreprocessingInfo, type TensorRef, type WeightSource } from '../tfgraph';
+import { GraphBuilder, type FusedActivation, type ModelMetadata, type PreprocessingInfo, type TensorRef, type WeightSource } from '../tfgraph';
 import { FileBlob, matchLayerBlobs, type WeightsInput } from './feed';
 import { layoutHelpers } from './layout';
 
@@ -85,6 +86,8 @@ export interface ConvertedNet {
   blobs: Map<string, TensorRef>;
   /** Names of the layers folded into a preceding convolution. */
   folded: string[];
+  /** Names of the activation layers fused into a preceding Convolution or InnerProduct. */
+  fused: string[];
   /** The class order recorded, when one is: the classifier layer and whether it was permuted (from -> to). */
   labels?: { classifier: string; from: LabelOrder; to: LabelOrder };
 }
@@ -134,22 +137,25 @@ function testNet(net: NetParameter, inputShape: number[] | undefined): { layers:
   return { layers: kept, inputBlob: inputs[0], pre };
 }
 
+/** The next layer after `from` that reads or writes `blob`, or -1. */
+function nextUse(layers: readonly LayerShapes[], from: number, blob: string): number {
+  for (let j = from + 1; j < layers.length; j++) if (layers[j].bottoms.includes(blob) || layers[j].tops.includes(blob)) return j;
+  return -1;
+}
+
+const inPlaceOn = (l: LayerShapes, blob: string): boolean => l.bottoms.length === 1 && l.tops.length === 1 && l.bottoms[0] === blob && l.tops[0] === blob;
+
 /** Conv + in-place BatchNorm (+ in-place per-channel Scale) runs that can be folded: conv index -> folded indices. */
 function findFolds(layers: LayerShapes[], params: LayerParameter[]): Map<number, number[]> {
   const folds = new Map<number, number[]>();
-  const nextUse = (from: number, blob: string): number => {
-    for (let j = from + 1; j < layers.length; j++) if (layers[j].bottoms.includes(blob) || layers[j].tops.includes(blob)) return j;
-    return -1;
-  };
-  const inPlaceOn = (l: LayerShapes, blob: string): boolean => l.bottoms.length === 1 && l.tops.length === 1 && l.bottoms[0] === blob && l.tops[0] === blob;
   layers.forEach((l, i) => {
     if (l.type !== 'Convolution' || l.bottoms.length !== 1 || l.tops.length !== 1 || l.tops[0] === l.bottoms[0]) return;
     const t = l.tops[0];
-    const j = nextUse(i, t);
+    const j = nextUse(layers, i, t);
     if (j < 0 || layers[j].type !== 'BatchNorm' || !inPlaceOn(layers[j], t)) return;
     if (params[j].batch_norm_param?.use_global_stats === false) return;
     const run = [j];
-    const k = nextUse(j, t);
+    const k = nextUse(layers, j, t);
     if (k >= 0 && layers[k].type === 'Scale' && inPlaceOn(layers[k], t)) {
       const c = l.outputShapes[0][1];
       const ax = params[k].scale_param?.axis ?? 1;
@@ -159,6 +165,26 @@ function findFolds(layers: LayerShapes[], params: LayerParameter[]): Map<number,
     folds.set(i, run);
   });
   return folds;
+}
+
+/**
+ * Activations to fuse into the Convolution or InnerProduct before them: layer index -> the
+ * activation layer's index and function. Only an in-place activation that is the next use of
+ * the layer's top (after the folded layers): the pre-activation value is then no Caffe blob, so
+ * no blob is lost. A non-in-place activation leaves the top addressable: not fused.
+ */
+function findActivations(layers: LayerShapes[], params: LayerParameter[], folds: ReadonlyMap<number, number[]>): Map<number, { index: number; activation: FusedActivation }> {
+  const found = new Map<number, { index: number; activation: FusedActivation }>();
+  layers.forEach((l, i) => {
+    if ((l.type !== 'Convolution' && l.type !== 'InnerProduct') || l.bottoms.length !== 1 || l.tops.length !== 1 || l.tops[0] === l.bottoms[0]) return;
+    const t = l.tops[0];
+    const run = folds.get(i) ?? [];
+    const j = nextUse(layers, run.length > 0 ? run[run.length - 1] : i, t);
+    if (j < 0 || !inPlaceOn(layers[j], t)) return;
+    const activation = fusableActivation(params[j]);
+    if (activation !== undefined) found.set(i, { index: j, activation });
+  });
+  return found;
 }
 
 export function convertNet(opts: ConvertNetOptions): ConvertedNet {
@@ -192,6 +218,8 @@ export function convertNet(opts: ConvertNetOptions): ConvertedNet {
   const folds = findFolds(layers, params);
   const foldedInto = new Map<number, number>();
   folds.forEach((run, i) => run.forEach((j) => foldedInto.set(j, i)));
+  const activations = findActivations(layers, params, folds);
+  activations.forEach((a, i) => foldedInto.set(a.index, i));
 
   // The last layer writing each blob; its node carries the blob's name.
   const lastWriter = new Map<string, number>();
@@ -213,6 +241,7 @@ export function convertNet(opts: ConvertNetOptions): ConvertedNet {
 
   const blobs = new Map<string, TensorRef>();
   const folded: string[] = [];
+  const fused: string[] = [];
   const inShape = shapes.blobs.get(inputBlob)!;
   const total = layers.length;
   layers.forEach((l, i) => {
@@ -227,7 +256,8 @@ export function convertNet(opts: ConvertNetOptions): ConvertedNet {
       return;
     }
     const run = folds.get(i) ?? [];
-    const groupEnd = run.length > 0 ? run[run.length - 1] : i;
+    const act = activations.get(i);
+    const groupEnd = act !== undefined ? act.index : run.length > 0 ? run[run.length - 1] : i;
     const outNames = new Map<number, string>();
     const own = weights.get(l.name) ?? [];
     const fold = run.length > 0 ? channelFold(own, run.map((j) => ({ layer: params[j], blobs: weights.get(layers[j].name) ?? [] }))) : undefined;
@@ -239,6 +269,7 @@ export function convertNet(opts: ConvertNetOptions): ConvertedNet {
       outputShapes: l.outputShapes,
       blobs: own,
       ...(fold !== undefined ? { fold } : {}),
+      ...(act !== undefined ? { activation: act.activation } : {}),
       layout,
       rewriteBlob: (k, fill) => rewriteBlob(own[k], fill),
       name: (part) => fresh(`${l.name}/${part}`),
@@ -254,6 +285,7 @@ export function convertNet(opts: ConvertNetOptions): ConvertedNet {
     };
     const outs = converters[i]!(ctx);
     folded.push(...run.map((j) => layers[j].name));
+    if (act !== undefined) fused.push(layers[act.index].name);
     l.tops.forEach((t, k) => blobs.set(t, outs[k]));
   });
   opts.onProgress?.({ done: total, total, layer: '' });
@@ -277,7 +309,7 @@ export function convertNet(opts: ConvertNetOptions): ConvertedNet {
   if (labels !== undefined) metadata.extra!.labelOrder = labels.to;
   const preprocessing = preprocessingFor(net, opts, pre, inShape);
   if (preprocessing !== undefined) metadata.preprocessing = preprocessing;
-  return { graph: g, metadata, layers, blobs, folded, ...(labels !== undefined ? { labels } : {}) };
+  return { graph: g, metadata, layers, blobs, folded, fused, ...(labels !== undefined ? { labels } : {}) };
 }
 
 /** Blob names in the order Caffe creates them (and a blob dump lists them): first appearance as a top. */

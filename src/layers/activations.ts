@@ -4,7 +4,7 @@
  * conversion. Exp, Log, BNLL and Threshold have no conversion.
  */
 import type { LayerParameter } from '../schema';
-import type { TensorRef } from '../tfgraph';
+import type { FusedActivation, TensorRef } from '../tfgraph';
 import type { ConvertFn } from './convert-api';
 import { singleOp } from './convert-util';
 import { type LayerHandler, type Shape, ONE, canonicalAxis, netError, noBlobs, noMacs } from './handler';
@@ -32,11 +32,21 @@ function sameShapeHandler(
   };
 }
 
-const convertReLU: ConvertFn = (ctx) => {
-  const slope = ctx.layer.relu_param?.negative_slope ?? 0;
-  const x = ctx.inputs[0];
-  return [slope === 0 ? ctx.g.relu(x, { name: ctx.outName(0) }) : ctx.g.leakyRelu(x, slope, { name: ctx.outName(0) })];
-};
+/** A ReLU layer's function as a TF activation: Relu, or LeakyRelu with Caffe's negative_slope. */
+export function reluActivation(layer: LayerParameter): FusedActivation {
+  const slope = layer.relu_param?.negative_slope ?? 0;
+  return slope === 0 ? { op: 'Relu' } : { op: 'LeakyRelu', alpha: slope };
+}
+
+/**
+ * The activation of a layer the converter may fuse into the Convolution or InnerProduct before
+ * it (see ConvertContext.activation), else undefined. Only ReLU so far.
+ */
+export function fusableActivation(layer: LayerParameter): FusedActivation | undefined {
+  return layer.type === 'ReLU' ? reluActivation(layer) : undefined;
+}
+
+const convertReLU: ConvertFn = (ctx) => [ctx.g.activation(ctx.inputs[0], reluActivation(ctx.layer), { name: ctx.outName(0) })];
 
 const convertELU: ConvertFn = (ctx) => {
   const { g } = ctx;

@@ -160,7 +160,9 @@ export function depthwisePackInto(src: Float32Array, shape: readonly number[], o
 /**
  * Convolution with explicit symmetric padding. With a fold (the converter's BatchNorm/Scale
  * folding) the weights are multiplied per output channel by `fold.mul` and `fold.bias` replaces
- * the bias.
+ * the bias. With a bias, plain and depthwise convolutions are one fused op (bias and activation
+ * inside: one kernel instead of three); grouped ones end in a reshape and sum, so they keep
+ * BiasAdd and the activation as nodes.
  */
 const convertConvolution: ConvertFn = (ctx) => {
   only1(ctx, 'Convolution');
@@ -185,18 +187,26 @@ const convertConvolution: ConvertFn = (ctx) => {
     shape: packed ? [kh, kw, cin, O / G] : [kh, kw, wI, O],
   };
   const x = ctx.inputs[0];
-  const last = b === null ? ctx.outName(0) : ctx.name('conv');
-  let y: TensorRef;
-  if (G === 1) {
-    y = g.conv2d(x, f, { ...opts, name: last });
-  } else if (G === cin) {
+  const act = ctx.activation;
+  const bias = b === null ? undefined : { data: b, shape: [b.length] };
+  if (bias !== undefined && G === 1) return [g.fusedConv2d(x, f, bias, { ...opts, name: ctx.outName(0), activation: act })];
+  if (bias !== undefined && G === cin && act?.op !== 'LeakyRelu') {
     // One input channel per group: depthwise with multiplier O/G; channel order c*M+m is Caffe's g*(O/G)+m.
-    const m = O / G;
-    y = g.depthwiseConv2d(x, { data: f.data, shape: [f.shape[0], f.shape[1], cin, m] }, { ...opts, name: last });
-  } else {
-    y = g.groupedConv2dPacked(x, f, { ...opts, groups: G, name: last });
+    const dwf = { data: f.data, shape: [f.shape[0], f.shape[1], cin, O / G] };
+    return [g.fusedDepthwiseConv2d(x, dwf, bias, { ...opts, name: ctx.outName(0), activation: act })];
   }
-  if (b !== null) y = g.biasAdd(y, { data: b, shape: [b.length] }, { name: ctx.outName(0) });
+  // Unfused: the conv, then BiasAdd, then the activation; the last of them is the top.
+  let y: TensorRef;
+  const convName = bias === undefined && act === undefined ? ctx.outName(0) : ctx.name('conv');
+  if (G === 1) {
+    y = g.conv2d(x, f, { ...opts, name: convName });
+  } else if (G === cin) {
+    y = g.depthwiseConv2d(x, { data: f.data, shape: [f.shape[0], f.shape[1], cin, O / G] }, { ...opts, name: convName });
+  } else {
+    y = g.groupedConv2dPacked(x, f, { ...opts, groups: G, name: convName });
+  }
+  if (bias !== undefined) y = g.biasAdd(y, bias, { name: act === undefined ? ctx.outName(0) : ctx.name('bias') });
+  if (act !== undefined) y = g.activation(y, act, { name: ctx.outName(0) });
   return [y];
 };
 

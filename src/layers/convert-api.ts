@@ -11,7 +11,7 @@
  * result has 4 axes again, so the element order is Caffe's.
  */
 import type { LayerParameter } from '../schema';
-import type { GraphBuilder, TensorRef, WeightSource } from '../tfgraph';
+import type { FusedActivation, GraphBuilder, TensorRef, WeightSource } from '../tfgraph';
 import type { Shape } from './handler';
 
 /** A learned blob of the layer, matched and shape-checked against the handler's blobShapes. */
@@ -70,6 +70,12 @@ export interface ConvertContext {
   readonly blobs: readonly LayerBlob[];
   /** Only for Convolution: the affine of the layers folded into it. */
   readonly fold?: ChannelFold;
+  /**
+   * Only for Convolution and InnerProduct: the in-place activation (ReLU) after the layer (and
+   * after its folded layers), which the converter skips. The handler must apply it to its top:
+   * fused into its last op where TF has such an op, else as a node of its own.
+   */
+  readonly activation?: FusedActivation;
   readonly layout: LayoutHelpers;
   /**
    * A weight derived from blob `index` with as many values (a transpose, maybe scaled): `fill`

@@ -6,6 +6,7 @@ export { layerHandlers, handlerFor } from './registry';
 export type { Arity, LayerHandler, Shape } from './handler';
 export type { ChannelFold, ConvertContext, ConvertFn, HostArray, LayerBlob, LayoutHelpers } from './convert-api';
 export { batchNormAffine, checkGlobalStats } from './batch-norm';
+export { fusableActivation } from './activations';
 export { countOf } from './handler';
 export { UNKNOWN } from './data';
 export { convGeometry } from './conv';

@@ -22,28 +22,44 @@ const convertInnerProduct: ConvertFn = (ctx) => {
   const w = ctx.blobs[0];
   const n = p.num_output ?? 0;
   const k = w.shape.reduce((a, b) => a * b, 1) / n;
-  let data: Float32Array | WeightSource | undefined;
+  // The weights go to the graph as [K, N] (MatMul without transpose_b): tfjs-backend-wasm 4.22's
+  // fused MatMul with transpose_b and a bias computes wrong values (measured).
+  let data: Float32Array | WeightSource;
   let flat: TensorRef;
   if (rank === 4 && axis === 1) {
     // Caffe flattens (C,H,W); the graph holds (H,W,C): permute the weights' K index instead of the data.
     const [, C, H, W] = inShape;
     const rows = transpose ? [C, H, W, n] : [n, C, H, W];
-    const perm = transpose ? [1, 2, 0, 3] : [0, 2, 3, 1];
+    const perm = transpose ? [1, 2, 0, 3] : [2, 3, 1, 0];
     data = ctx.rewriteBlob(0, (src, out) => layout.permuteHost(src, rows, perm, out));
     flat = g.reshape(ctx.inputs[0], [-1, k], { name: ctx.name('flatten') });
   } else {
+    data = transpose ? w.data : ctx.rewriteBlob(0, (src, out) => layout.permuteHost(src, [n, k], [1, 0], out));
     const native = layout.toCaffeOrder(ctx.inputs[0], ctx.name('nchw'));
     flat = g.reshape(native, [-1, k], { name: ctx.name('flatten') });
   }
   const outShape = ctx.outputShapes[0];
   const direct = outShape.length === 2 && axis === 1;
   const hasBias = p.bias_term ?? true;
-  const mmName = hasBias ? ctx.name('matmul') : direct ? ctx.outName(0) : ctx.name('matmul');
-  let y = g.matMul(flat, { data: data ?? w.data, shape: transpose ? [k, n] : [n, k] }, { name: mmName, transposeB: !transpose });
-  if (hasBias) y = g.biasAdd(y, { data: ctx.blobs[1].data, shape: [n] }, { name: direct ? ctx.outName(0) : ctx.name('bias') });
-  if (direct) return [y];
-  const shaped = g.reshape(y, layout.graphTarget(outShape, ctx.inputs[0]), { name: outShape.length === 4 ? ctx.name('unflatten') : ctx.outName(0) });
-  return [outShape.length === 4 ? g.transpose(shaped, [0, 2, 3, 1], { name: ctx.outName(0) }) : shaped];
+  const act = ctx.activation;
+  const wt = { data, shape: [k, n] };
+  let y: TensorRef;
+  if (hasBias) {
+    // MatMul + BiasAdd (+ the activation) as one _FusedMatMul; the activation is fused only when
+    // the product is the top itself (a reshape after it would come between).
+    const fuseAct = direct && act !== undefined;
+    const bias = { data: ctx.blobs[1].data, shape: [n] };
+    y = g.fusedMatMul(flat, wt, bias, { name: direct ? ctx.outName(0) : ctx.name('matmul'), activation: fuseAct ? act : undefined });
+    if (fuseAct) return [y];
+  } else {
+    y = g.matMul(flat, wt, { name: direct && act === undefined ? ctx.outName(0) : ctx.name('matmul') });
+  }
+  if (!direct) {
+    const last = act === undefined;
+    const shaped = g.reshape(y, layout.graphTarget(outShape, ctx.inputs[0]), { name: outShape.length === 4 || !last ? ctx.name('unflatten') : ctx.outName(0) });
+    y = outShape.length === 4 ? g.transpose(shaped, [0, 2, 3, 1], { name: last ? ctx.outName(0) : ctx.name('layout') }) : shaped;
+  }
+  return [act === undefined ? y : g.activation(y, act, { name: ctx.outName(0) })];
 };
 
 export const innerProduct: LayerHandler = {

@@ -64,6 +64,8 @@ export const attr = {
   float: (f: number): AttrValue => ({ f }),
   bool: (b: boolean): AttrValue => ({ b }),
   ints: (xs: readonly number[]): AttrValue => ({ list: { i: xs.map((x) => String(x)) } }),
+  /** A list of strings, each base64 like AttrValue.s. */
+  strs: (xs: readonly string[]): AttrValue => ({ list: { s: xs.map((x) => Buffer.from(x, 'utf8').toString('base64')) } }),
   shape: (shape: readonly number[]): AttrValue => ({ shape: shapeJson(shape) }),
   tensor: (d: DType, shape: readonly number[]): AttrValue => ({
     tensor: { dtype: tfDataType(d), tensorShape: shapeJson(shape) },

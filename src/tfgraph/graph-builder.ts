@@ -71,6 +71,12 @@ export function weightByteLength(w: GraphWeight): number {
   return isWeightSource(w.data) ? w.data.length * 4 : w.data.byteLength;
 }
 
+/**
+ * The activation a fused op applies after its bias (TF's fused_ops after "BiasAdd"). Relu is
+ * max(x, 0); LeakyRelu is x for x > 0, alpha * x otherwise.
+ */
+export type FusedActivation = { op: 'Relu' } | { op: 'LeakyRelu'; alpha: number };
+
 /** Spatial options shared by convolutions. Pads are explicit and may be asymmetric. */
 export interface Conv2dOptions {
   name?: string;
@@ -215,30 +221,61 @@ export class GraphBuilder {
 
   /** Conv2D, filter HWIO [kh, kw, Cin, Cout], EXPLICIT padding. */
   conv2d(x: TensorRef, filter: TensorRef | HostTensor, opts: Conv2dOptions = {}): TensorRef {
-    const name = this.uniqueName(opts.name ?? 'Conv2D');
-    const f = this.weightInput(filter, `${name}/filter`);
-    this.requireRank(name, x, 4);
-    this.requireRank(name, f, 4);
-    const [kh, kw, ci, co] = f.shape;
-    if (x.shape[3] !== -1 && x.shape[3] !== ci) {
-      throw new GraphBuildError(name, `filter expects ${ci} input channels, input has ${x.shape[3]}`);
-    }
-    const { attrs, outHW } = this.convAttrs(name, x, kh, kw, opts);
-    return this.addNode(name, 'Conv2D', [x, f], { T: attr.dtype('float32'), ...attrs }, [[x.shape[0], outHW[0], outHW[1], co]])[0];
+    return this.convNode('Conv2D', x, filter, undefined, undefined, opts);
   }
 
   /** DepthwiseConv2dNative, filter [kh, kw, C, multiplier]; output channel c*M + m. */
   depthwiseConv2d(x: TensorRef, filter: TensorRef | HostTensor, opts: Conv2dOptions = {}): TensorRef {
-    const name = this.uniqueName(opts.name ?? 'DepthwiseConv2dNative');
+    return this.convNode('DepthwiseConv2dNative', x, filter, undefined, undefined, opts);
+  }
+
+  /**
+   * _FusedConv2D: conv2d, then BiasAdd over the output channels, then the activation when given,
+   * as one kernel (fused_ops ["BiasAdd"] or ["BiasAdd", "Relu" | "LeakyRelu"]).
+   */
+  fusedConv2d(x: TensorRef, filter: TensorRef | HostTensor, bias: TensorRef | HostTensor, opts: Conv2dOptions & { activation?: FusedActivation } = {}): TensorRef {
+    return this.convNode('_FusedConv2D', x, filter, bias, opts.activation, opts);
+  }
+
+  /**
+   * FusedDepthwiseConv2dNative: depthwiseConv2d + BiasAdd (+ Relu). No LeakyRelu: the op mapper
+   * reads no leakyrelu_alpha for this op, so the kernel would run with a default slope.
+   */
+  fusedDepthwiseConv2d(x: TensorRef, filter: TensorRef | HostTensor, bias: TensorRef | HostTensor, opts: Conv2dOptions & { activation?: FusedActivation } = {}): TensorRef {
+    if (opts.activation?.op === 'LeakyRelu') {
+      throw new GraphBuildError(opts.name ?? 'FusedDepthwiseConv2dNative', 'LeakyRelu cannot be fused into a depthwise convolution (tfjs reads no alpha for it)');
+    }
+    return this.convNode('FusedDepthwiseConv2dNative', x, filter, bias, opts.activation, opts);
+  }
+
+  private convNode(
+    op: 'Conv2D' | 'DepthwiseConv2dNative' | '_FusedConv2D' | 'FusedDepthwiseConv2dNative',
+    x: TensorRef,
+    filter: TensorRef | HostTensor,
+    bias: TensorRef | HostTensor | undefined,
+    activation: FusedActivation | undefined,
+    opts: Conv2dOptions,
+  ): TensorRef {
+    const depthwise = op === 'DepthwiseConv2dNative' || op === 'FusedDepthwiseConv2dNative';
+    const name = this.uniqueName(opts.name ?? op);
     const f = this.weightInput(filter, `${name}/filter`);
     this.requireRank(name, x, 4);
     this.requireRank(name, f, 4);
-    const [kh, kw, c, m] = f.shape;
-    if (x.shape[3] !== -1 && x.shape[3] !== c) {
-      throw new GraphBuildError(name, `depthwise filter expects ${c} channels, input has ${x.shape[3]}`);
+    const [kh, kw, ci, m] = f.shape;
+    if (x.shape[3] !== -1 && x.shape[3] !== ci) {
+      throw new GraphBuildError(name, `${depthwise ? 'depthwise filter' : 'filter'} expects ${ci} ${depthwise ? '' : 'input '}channels, input has ${x.shape[3]}`);
     }
+    const co = depthwise ? ci * m : m;
     const { attrs, outHW } = this.convAttrs(name, x, kh, kw, opts);
-    return this.addNode(name, 'DepthwiseConv2dNative', [x, f], { T: attr.dtype('float32'), ...attrs }, [[x.shape[0], outHW[0], outHW[1], c * m]])[0];
+    const inputs = [x, f];
+    let fused: Record<string, AttrValue> = {};
+    if (bias !== undefined) {
+      const b = this.weightInput(bias, `${name}/bias`);
+      this.requireBias(name, b, co);
+      inputs.push(b);
+      fused = fusedAttrs(activation);
+    }
+    return this.addNode(name, op, inputs, { T: attr.dtype('float32'), ...attrs, ...fused }, [[x.shape[0], outHW[0], outHW[1], co]])[0];
   }
 
   /**
@@ -401,17 +438,46 @@ export class GraphBuilder {
 
   /** MatMul of rank-2 tensors; `b` may be host data (weights). */
   matMul(a: TensorRef, b: TensorRef | HostTensor, opts: { name?: string; transposeA?: boolean; transposeB?: boolean } = {}): TensorRef {
-    const name = this.uniqueName(opts.name ?? 'MatMul');
+    return this.matMulNode(a, b, undefined, undefined, opts);
+  }
+
+  /**
+   * _FusedMatMul: matMul of a [M, K] by b [K, N], then BiasAdd over the columns, then the
+   * activation when given. No transposes: tfjs-backend-wasm 4.22 computes this op wrongly with
+   * transpose_b and a bias (measured), so b must be stored as [K, N].
+   */
+  fusedMatMul(a: TensorRef, b: TensorRef | HostTensor, bias: TensorRef | HostTensor, opts: { name?: string; activation?: FusedActivation } = {}): TensorRef {
+    return this.matMulNode(a, b, bias, opts.activation, opts);
+  }
+
+  private matMulNode(
+    a: TensorRef,
+    b: TensorRef | HostTensor,
+    bias: TensorRef | HostTensor | undefined,
+    activation: FusedActivation | undefined,
+    opts: { name?: string; transposeA?: boolean; transposeB?: boolean },
+  ): TensorRef {
+    const op = bias === undefined ? 'MatMul' : '_FusedMatMul';
+    const name = this.uniqueName(opts.name ?? op);
     const bt = this.weightInput(b, `${name}/weights`);
     this.requireRank(name, a, 2);
     this.requireRank(name, bt, 2);
     const [m, k1] = opts.transposeA ? [a.shape[1], a.shape[0]] : [a.shape[0], a.shape[1]];
     const [k2, n] = opts.transposeB ? [bt.shape[1], bt.shape[0]] : [bt.shape[0], bt.shape[1]];
     if (k1 >= 0 && k2 >= 0 && k1 !== k2) throw new GraphBuildError(name, `inner dimensions differ: ${k1} vs ${k2}`);
-    return this.addNode(name, 'MatMul', [a, bt], {
+    const inputs = [a, bt];
+    let fused: Record<string, AttrValue> = {};
+    if (bias !== undefined) {
+      const bb = this.weightInput(bias, `${name}/bias`);
+      this.requireBias(name, bb, n);
+      inputs.push(bb);
+      fused = fusedAttrs(activation);
+    }
+    return this.addNode(name, op, inputs, {
       T: attr.dtype('float32'),
       transpose_a: attr.bool(opts.transposeA ?? false),
       transpose_b: attr.bool(opts.transposeB ?? false),
+      ...fused,
     }, [[m, n]])[0];
   }
 
@@ -519,6 +585,10 @@ export class GraphBuilder {
   }
   identity(x: TensorRef, opts: { name?: string } = {}): TensorRef {
     return this.unary('Identity', x, opts.name);
+  }
+  /** The activation as its own node (where it cannot be fused). */
+  activation(x: TensorRef, act: FusedActivation, opts: { name?: string } = {}): TensorRef {
+    return act.op === 'Relu' ? this.relu(x, opts) : this.leakyRelu(x, act.alpha, opts);
   }
   /** LeakyRelu: x for x > 0, alpha*x otherwise (Caffe ReLU with negative_slope). */
   leakyRelu(x: TensorRef, alpha: number, opts: { name?: string } = {}): TensorRef {
@@ -717,6 +787,11 @@ export class GraphBuilder {
     return this.constFloat(this.uniqueName(name), t.data, t.shape);
   }
 
+  private requireBias(name: string, b: TensorRef, channels: number): void {
+    this.requireRank(name, b, 1);
+    if (channels >= 0 && b.shape[0] !== channels) throw new GraphBuildError(name, `bias has ${b.shape[0]} values, the output has ${channels} channels`);
+  }
+
   private requireRank(name: string, t: TensorRef, rank: number): void {
     if (t.shape.length !== rank) throw new GraphBuildError(name, `expects a rank-${rank} tensor, '${t.ref}' has shape [${t.shape}]`);
   }
@@ -746,6 +821,19 @@ export class GraphBuilder {
       dtype,
     }));
   }
+}
+
+/**
+ * Attributes of a fused op with one extra input (the bias): tfjs-converter reads num_args,
+ * fused_ops (first the BiasAdd, then the activation) and, for LeakyRelu, leakyrelu_alpha.
+ */
+function fusedAttrs(activation: FusedActivation | undefined): Record<string, AttrValue> {
+  const attrs: Record<string, AttrValue> = {
+    num_args: attr.int(1),
+    fused_ops: attr.strs(activation === undefined ? ['BiasAdd'] : ['BiasAdd', activation.op]),
+  };
+  if (activation?.op === 'LeakyRelu') attrs.leakyrelu_alpha = attr.float(activation.alpha);
+  return attrs;
 }
 
 function convOut(name: string, size: number, k: number, s: number, padTotal: number, d: number): number {

@@ -228,6 +228,43 @@ describe.each<BackendName>(['cpu', 'wasm'])('hand-built graphs on %s', (backend)
     expect(maxAbsDiff(result.split_form.data, ref.data)).toBeLessThan(1e-5);
     loaded.model.dispose();
   });
+
+  test('fused ops: _FusedConv2D, FusedDepthwiseConv2dNative, _FusedMatMul with bias and Relu / LeakyRelu', async () => {
+    const g = new GraphBuilder();
+    const x = g.placeholder('data', [-1, 9, 10, 6]);
+    const copts = { strides: [2, 1] as [number, number], pads: [1, 2, 0, 1] as [number, number, number, number] };
+    g.output(g.fusedConv2d(x, convW, convB, { ...copts, name: 'fc_lin' }));
+    g.output(g.fusedConv2d(x, convW, convB, { ...copts, name: 'fc_relu', activation: { op: 'Relu' } }));
+    g.output(g.fusedConv2d(x, convW, convB, { ...copts, name: 'fc_leaky', activation: { op: 'LeakyRelu', alpha: 0.3 } }));
+    const dwB = randomArray([12], 29);
+    g.output(g.fusedDepthwiseConv2d(x, dwW, dwB, { name: 'fdw_relu', strides: [2, 2], pads: [1, 1, 1, 1], activation: { op: 'Relu' } }));
+    const flat = g.reshape(x, [-1, 540], { name: 'flat' });
+    g.output(g.fusedMatMul(flat, fcW, fcB, { name: 'fmm_relu', activation: { op: 'Relu' } }));
+    g.output(g.fusedMatMul(flat, fcW, fcB, { name: 'fmm_leaky', activation: { op: 'LeakyRelu', alpha: 0.05 } }));
+    const names = ['fc_lin', 'fc_relu', 'fc_leaky', 'fdw_relu', 'fmm_relu', 'fmm_leaky'];
+    const { loaded, result } = await buildAndRun(g, x0, names);
+
+    const withBias = (r: Arr, b: Arr, f: (v: number) => number): Arr => ({ shape: r.shape, data: r.data.map((v, i) => f(v + b.data[i % b.data.length])) });
+    const relu = (v: number): number => Math.max(0, v);
+    const leaky = (a: number) => (v: number): number => (v > 0 ? v : a * v);
+    const conv = refConv(x0, convW, copts);
+    const fc = refMatMul({ data: x0.data, shape: [2, 540] }, fcW);
+    const refs: Record<string, Arr> = {
+      fc_lin: withBias(conv, convB, (v) => v),
+      fc_relu: withBias(conv, convB, relu),
+      fc_leaky: withBias(conv, convB, leaky(0.3)),
+      fdw_relu: withBias(refDepthwise(x0, dwW, { strides: [2, 2], pads: [1, 1, 1, 1] }), dwB, relu),
+      fmm_relu: withBias(fc, fcB, relu),
+      fmm_leaky: withBias(fc, fcB, leaky(0.05)),
+    };
+    for (const name of names) {
+      expect([name, result[name].shape]).toEqual([name, refs[name].shape]);
+      expect([name, maxAbsDiff(result[name].data, refs[name].data) < 1e-5]).toEqual([name, true]);
+    }
+    // The activations did something: some values were negative before them.
+    expect(refs.fc_lin.data.some((v) => v < 0)).toBe(true);
+    loaded.model.dispose();
+  });
 });
 
 describe('GraphBuilder and writer checks (no backend)', () => {
@@ -254,6 +291,26 @@ describe('GraphBuilder and writer checks (no backend)', () => {
     expect(nodes.c.attr?.explicit_paddings).toEqual({ list: { i: ['0', '0', '0', '1', '0', '1', '0', '0'] } });
     expect(nodes.lr.attr?.alpha).toEqual({ f: 0.1 });
     expect(nodes['c/filter'].attr?.value).toEqual({ tensor: { dtype: 'DT_FLOAT', tensorShape: { dim: [{ size: '3' }, { size: '3' }, { size: '3' }, { size: '4' }] } } });
+  });
+
+  test('fused ops carry num_args, fused_ops and leakyrelu_alpha; bias and activation are checked', () => {
+    const g = new GraphBuilder();
+    const x = g.placeholder('data', [-1, 8, 8, 3]);
+    const w = randomArray([3, 3, 3, 4], 1);
+    const b = randomArray([4], 2);
+    g.fusedConv2d(x, w, b, { name: 'c', activation: { op: 'LeakyRelu', alpha: 0.25 } });
+    g.fusedConv2d(x, w, b, { name: 'c2' });
+    const nodes = Object.fromEntries(g.nodeDefs.map((n) => [n.name, n]));
+    const b64 = (s: string): string => Buffer.from(s).toString('base64');
+    expect(nodes.c.op).toBe('_FusedConv2D');
+    expect(nodes.c.input).toEqual(['data', 'c/filter', 'c/bias']);
+    expect(nodes.c.attr?.num_args).toEqual({ i: '1' });
+    expect(nodes.c.attr?.fused_ops).toEqual({ list: { s: [b64('BiasAdd'), b64('LeakyRelu')] } });
+    expect(nodes.c.attr?.leakyrelu_alpha).toEqual({ f: 0.25 });
+    expect(nodes.c2.attr?.fused_ops).toEqual({ list: { s: [b64('BiasAdd')] } });
+    expect(nodes.c2.attr?.leakyrelu_alpha).toBeUndefined();
+    expect(() => g.fusedConv2d(x, w, randomArray([5], 3), { name: 'c3' })).toThrow("graph node 'c3': bias has 5 values, the output has 4 channels");
+    expect(() => g.fusedDepthwiseConv2d(x, randomArray([3, 3, 3, 1], 4), randomArray([3], 5), { name: 'd', activation: { op: 'LeakyRelu', alpha: 0.1 } })).toThrow(/LeakyRelu cannot be fused/);
   });
 
   test('shards of at most 4 MiB, manifest, signature, atomic write and force', () => {
