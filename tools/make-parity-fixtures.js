@@ -280,12 +280,15 @@ function shrinkNet(net, { factor, classes, size, suffix }) {
 // and the inputs carry more pixel noise, which keeps deep channels from being spatially flat.
 const CALIBRATION_IMAGES = 8;
 const ARCH_NOISE = 1.0;
+const RESIDUAL_GAMMA = [0.1, 0.3];
 const arch = (official, factor) => ({ official, factor, size: 128, classes: 10, noise: ARCH_NOISE, calibrationImages: CALIBRATION_IMAGES });
 const ARCH_CASES = {
   se_resnet_50: arch('SE-ResNet-50', 8),
   se_resnext_50: arch('SE-ResNeXt-50', 8),
   se_bn_inception: arch('SE-BN-Inception', 8),
-  senet_154: arch('SENet-154', 16),
+  // 50 random residual blocks: small gamma on each branch's last Scale (randomWeights'
+  // residualGamma), as trained nets have; see SOURCE.md.
+  senet_154: { ...arch('SENet-154', 16), residualGamma: RESIDUAL_GAMMA },
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -351,7 +354,7 @@ function makeCase(name, spec) {
     const stream = '<parity calibration>';
     const batchShape = [K, ...inputShape.slice(1)];
     const batch = imageLike(batchShape, SEED, 1, spec.noise ?? 0.4, stream);
-    weights = randomWeights(net, { seed: SEED, inputShapes: { [inputName]: batchShape }, calibrate: { input: batch } });
+    weights = randomWeights(net, { seed: SEED, inputShapes: { [inputName]: batchShape }, calibrate: { input: batch }, residualGamma: spec.residualGamma });
     calibration = { images: K, stream, noise: spec.noise ?? 0.4, seed: SEED };
   } else {
     weights = randomWeights(net, { seed: SEED, calibrate: calibrate ? { input: x } : false });
@@ -425,6 +428,8 @@ function makeCase(name, spec) {
       // 'batch': on `calibration.images` image-like inputs from their own stream (committed weights).
       calibrate: spec.calibrationImages ? 'batch' : calibrate ? 'input' : false,
       calibration,
+      // [lo, hi]: gamma of the Scale layers ending a residual branch (randomWeights' residualGamma).
+      residualGamma: spec.residualGamma,
       postProcessed: Boolean(spec.post),
       file: committed ? 'weights.caffemodel' : null,
       bytes: wBytes.length,

@@ -11,6 +11,12 @@
  * - Scale: gamma U(0.5, 1.5) (one bottom only), beta U(-0.1, 0.1). Bias: U(-0.1, 0.1).
  * - PReLU: slopes 0.25 (Caffe's default filler). Anything else: N(0, 0.05).
  *
+ * - Optional `residualGamma: [lo, hi]`: the gamma of each Scale that ends a residual branch is
+ *   U(lo, hi) instead (small gamma, as trained nets and zero/small-gamma initialisations have), so
+ *   deep random residual nets are not dominated by O(1) branch contributions block after block.
+ *   Found structurally (residualBranchScales): the x of an Axpy (a * x + y), or the deeper
+ *   operands of an Eltwise SUM, traced back through an SE gate (a Scale with two bottoms).
+ *
  * Calibration runs the net once (reference-forward.ts) on an N(0, 1) image drawn from the seed
  * (stream "<calibration input>", 0) or on a given input, and sets each BatchNorm's statistics to
  * the per-channel mean m and variance v of what reaches it: stored mean (m + U(-0.1, 0.1) sqrt(v))
@@ -19,7 +25,7 @@
  */
 import { WeightsError } from '../errors';
 import { type LayerShapes, countOf, inferShapes } from '../layers';
-import type { NetParameter } from '../schema';
+import type { LayerParameter, NetParameter } from '../schema';
 import { Rng } from './prng';
 import { type Tensor, referenceForward } from './reference-forward';
 import type { BlobData, LayerWeights } from './types';
@@ -38,6 +44,8 @@ export interface RandomWeightsOptions {
   calibrate?: boolean | CalibrateOptions;
   /** BatchNorm scale factor F stored in blob 2; the stored statistics are multiplied by F. Default 1. */
   bnScaleFactor?: number;
+  /** Gamma range [lo, hi] for the Scale layers that end a residual branch; default: the usual U(0.5, 1.5). */
+  residualGamma?: [number, number];
 }
 
 function fillNormal(n: number, rng: Rng, sd: number): Float32Array {
@@ -57,7 +65,7 @@ function blob(shape: number[], data: Float32Array): BlobData {
 }
 
 /** The filled blobs of one layer (before calibration). */
-function fillLayer(ls: LayerShapes, bottoms: number, transposeIp: boolean, seed: number, factor: number): BlobData[] {
+function fillLayer(ls: LayerShapes, bottoms: number, transposeIp: boolean, seed: number, factor: number, gamma: [number, number]): BlobData[] {
   const shapes = ls.blobShapes;
   const stream = (i: number): Rng => new Rng(seed, ls.name, i);
   switch (ls.type) {
@@ -83,7 +91,7 @@ function fillLayer(ls: LayerShapes, bottoms: number, transposeIp: boolean, seed:
     }
     case 'Scale':
       return shapes.map((s, i) =>
-        blob(s, i === 0 && bottoms === 1 ? fillUniform(countOf(s), stream(i), 0.5, 1.5) : fillUniform(countOf(s), stream(i), -0.1, 0.1)),
+        blob(s, i === 0 && bottoms === 1 ? fillUniform(countOf(s), stream(i), gamma[0], gamma[1]) : fillUniform(countOf(s), stream(i), -0.1, 0.1)),
       );
     case 'Bias':
       return shapes.map((s, i) => blob(s, fillUniform(countOf(s), stream(i), -0.1, 0.1)));
@@ -101,17 +109,57 @@ function fillLayer(ls: LayerShapes, bottoms: number, transposeIp: boolean, seed:
 export function randomWeights(net: NetParameter, opts: RandomWeightsOptions): LayerWeights[] {
   const factor = opts.bnScaleFactor ?? 1;
   if (!Number.isFinite(factor) || factor < 0) throw new RangeError(`bnScaleFactor must be finite and >= 0, not ${factor}`);
+  const rg = opts.residualGamma;
+  if (rg !== undefined && !(rg.length === 2 && Number.isFinite(rg[0]) && Number.isFinite(rg[1]) && rg[0] <= rg[1])) {
+    throw new RangeError(`residualGamma must be two finite numbers lo <= hi, not [${rg.join(', ')}]`);
+  }
   const shapes = inferShapes(net, { inputShapes: opts.inputShapes });
   const params = new Map((net.layer ?? []).map((l) => [l.name ?? '', l]));
+  const residual = rg === undefined ? new Set<string>() : residualBranchScales(shapes.layers, params);
   const weights: LayerWeights[] = [];
   for (const ls of shapes.layers) {
     if (ls.blobShapes.length === 0) continue;
     const p = params.get(ls.name);
     const transposeIp = ls.type === 'InnerProduct' && (p?.inner_product_param?.transpose ?? false);
-    weights.push({ name: ls.name, type: ls.type, blobs: fillLayer(ls, ls.bottoms.length, transposeIp, opts.seed, factor) });
+    const gamma: [number, number] = rg !== undefined && residual.has(ls.name) ? rg : [0.5, 1.5];
+    weights.push({ name: ls.name, type: ls.type, blobs: fillLayer(ls, ls.bottoms.length, transposeIp, opts.seed, factor, gamma) });
   }
   if (opts.calibrate) calibrate(net, shapes, weights, opts.seed, factor, typeof opts.calibrate === 'object' ? opts.calibrate : {});
   return weights;
+}
+
+/**
+ * Names of the one-bottom Scale layers whose output is a residual branch's contribution to a sum:
+ * the x of an Axpy (a * x + y, the SENet release's fused SE + residual add), or, for an Eltwise SUM,
+ * the operands with the most Convolution/InnerProduct layers behind them when the operands differ
+ * in that depth (a branch has more than its identity or projection shortcut). The operand is traced
+ * back to the layer that last wrote it; a Scale with two bottoms (an SE gate x * a) passes on to
+ * its x. Anything else (e.g. a ReLU before the sum) ends the trace without a match.
+ */
+export function residualBranchScales(layers: readonly LayerShapes[], params: ReadonlyMap<string, LayerParameter>): Set<string> {
+  const out = new Set<string>();
+  const trace = (blobName: string, before: number): void => {
+    for (let j = before - 1; j >= 0; j--) {
+      const l = layers[j];
+      if (!l.tops.includes(blobName)) continue;
+      if (l.type !== 'Scale') return;
+      if (l.bottoms.length === 1) out.add(l.name);
+      else trace(l.bottoms[0], j);
+      return;
+    }
+  };
+  const depth = new Map<string, number>();
+  layers.forEach((l, i) => {
+    const d = Math.max(0, ...l.bottoms.map((b) => depth.get(b) ?? 0));
+    if (l.type === 'Axpy' && l.bottoms.length === 3) trace(l.bottoms[1], i);
+    if (l.type === 'Eltwise' && (params.get(l.name)?.eltwise_param?.operation ?? 'SUM') === 'SUM') {
+      const ds = l.bottoms.map((b) => depth.get(b) ?? 0);
+      if (Math.max(...ds) > Math.min(...ds)) l.bottoms.forEach((b, k) => ds[k] === d && trace(b, i));
+    }
+    const add = l.type === 'Convolution' || l.type === 'Deconvolution' || l.type === 'InnerProduct' ? 1 : 0;
+    for (const t of l.tops) depth.set(t, d + add);
+  });
+  return out;
 }
 
 /** The net's single source blob (an Input/data layer top or a legacy input) and its shape. */

@@ -23,9 +23,9 @@
  * (`c.manifest.blobs[i].splitOf` names the source). `c.finalProbs` lists the Softmax outputs that
  * no layer consumes.
  *
- * Conditioning: the reduced nets are calibrated on a batch of other images (SOURCE.md); with that,
- * the converted float32 graphs meet the strict tolerances on every case but SENet-154, whose 50
- * random residual blocks amplify float32 rounding to 5.6e-4 (converted.test.ts explains).
+ * Conditioning: the reduced nets are calibrated on a batch of other images, and SENet-154's residual
+ * branches end in a small gamma (SOURCE.md); with that, the converted float32 graphs meet the
+ * strict tolerances on every case.
  *
  * Weights: every case ships `weights.caffemodel` (sha256 in the manifest). A case without one would
  * be regenerated with randomWeights (calibrated on input.npy or not) and checked against the sha256,
@@ -73,6 +73,8 @@ export interface Manifest {
     /** 'input': BatchNorm statistics calibrated on input.npy; 'batch': on `calibration` (weights committed). */
     calibrate: 'input' | 'batch' | false;
     calibration?: { images: number; stream: string; noise: number; seed: number };
+    /** randomWeights' residualGamma: gamma range of the Scale layers ending a residual branch. */
+    residualGamma?: [number, number];
     postProcessed: boolean;
     file: string | null;
     bytes: number;
