@@ -24,7 +24,7 @@
  * with fewer than two values per channel keep their random statistics.
  */
 import { WeightsError } from '../errors';
-import { type LayerShapes, countOf, inferShapes } from '../layers';
+import { type LayerShapes, countOf, inferShapes, inputBlobs } from '../layers';
 import type { LayerParameter, NetParameter } from '../schema';
 import { Rng } from './prng';
 import { type Tensor, referenceForward } from './reference-forward';
@@ -164,11 +164,7 @@ export function residualBranchScales(layers: readonly LayerShapes[], params: Rea
 
 /** The net's single source blob (an Input/data layer top or a legacy input) and its shape. */
 function singleInput(shapes: ReturnType<typeof inferShapes>): [string, number[]] {
-  const sources: [string, number[]][] = [];
-  for (const [name, s] of shapes.blobs) {
-    const produced = shapes.layers.some((l) => l.tops.includes(name) && l.bottoms.length > 0);
-    if (!produced) sources.push([name, s]);
-  }
+  const sources = inputBlobs(shapes);
   if (sources.length !== 1) {
     throw new WeightsError('(net)', undefined, `calibration needs a net with exactly one input blob, found ${sources.length} (${sources.map((s) => s[0]).join(', ')})`);
   }

@@ -13,5 +13,5 @@ export { convGeometry } from './conv';
 export type { ConvGeometry } from './conv';
 export { poolGeometry, pooledSize } from './pooling';
 export type { PoolGeometry } from './pooling';
-export { inferShapes, stateMeetsRule, layerIncluded } from './infer';
+export { inferShapes, inputBlobs, stateMeetsRule, layerIncluded } from './infer';
 export type { InferOptions, LayerShapes, NetShapes } from './infer';

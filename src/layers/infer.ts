@@ -118,6 +118,16 @@ function override(layer: LayerParameter | undefined, top: string, own: Shape, gi
   return given.slice();
 }
 
+/**
+ * The net's input blobs with their shapes, in net order: the legacy net-level `input`s and the tops
+ * first written by a layer without bottoms (Input and the data layers).
+ */
+export function inputBlobs(shapes: NetShapes): [string, Shape][] {
+  const firstWriter = new Map<string, LayerShapes>();
+  for (const l of shapes.layers) for (const t of l.tops) if (!firstWriter.has(t)) firstWriter.set(t, l);
+  return [...shapes.blobs].filter(([name]) => (firstWriter.get(name)?.bottoms.length ?? 0) === 0);
+}
+
 export function inferShapes(net: NetParameter, opts: InferOptions = {}): NetShapes {
   const state: NetStateLike = {
     phase: opts.phase ?? net.state?.phase ?? 'TEST',

@@ -3,7 +3,7 @@
  * made here at generation time; the page's inline script only adds the tooltip, search and
  * collapsing (which shifts the precomputed geometry). No external resources of any kind.
  */
-import type { NetShapes } from '../layers';
+import { inputBlobs, type NetShapes } from '../layers';
 import { buildGraph, type GraphGroup, type NetGraph } from './graph';
 import { layoutDag, type Layout } from './layout';
 import { esc, pageCss, rawTemplate, renderTemplate, safeHtml, scriptJson } from './page';
@@ -251,10 +251,7 @@ export function renderNetPage(shapes: NetShapes, opts: ShowOptions = {}): ShowPa
   });
   svg.push('</g></svg>');
 
-  const inputs = L.filter((l) => l.bottoms.length === 0).flatMap((l) => l.tops.map((t, i) => `${t} ${shapeLabel(l.outputShapes[i], '×')}`));
-  for (const [name, shape] of shapes.blobs) {
-    if (!L.some((l) => l.tops.includes(name))) inputs.unshift(`${name} ${shapeLabel(shape, '×')}`);
-  }
+  const inputs = inputBlobs(shapes).map(([name, shape]) => `${name} ${shapeLabel(shape, '×')}`);
   const typeCounts = new Map<string, number>();
   for (const l of L) typeCounts.set(typeClass(l.type), (typeCounts.get(typeClass(l.type)) ?? 0) + 1);
   const legend = Object.keys(CLASS_LABEL)

@@ -1,5 +1,6 @@
 /** `senet summary ID|FILE`: per-layer output shapes, parameters and multiply-adds, with totals. */
 import type { Argv, CommandModule } from 'yargs';
+import { inputBlobs } from '../../layers';
 import { formatSummaryTable, shapeLabel, summarize } from '../../report';
 import { netTargetOptions, resolveNetTarget, type NetTargetArgs } from '../net-target';
 
@@ -15,12 +16,9 @@ export function runSummary(a: SummaryArgs, out: (s: string) => void = (s) => pro
     out(JSON.stringify(s, null, 2) + '\n');
     return;
   }
-  const inputs = r.shapes.layers
-    .filter((l) => l.bottoms.length === 0)
-    .flatMap((l) => l.tops.map((t, i) => `${t} ${shapeLabel(l.outputShapes[i])}`));
-  const legacy = (r.net.input ?? []).map((n) => `${n} ${shapeLabel(r.shapes.blobs.get(n) ?? [])}`);
+  const inputs = inputBlobs(r.shapes).map(([name, shape]) => `${name} ${shapeLabel(shape)}`);
   out(formatSummaryTable(s, {
-      heading: [`input: ${[...legacy, ...inputs].join(', ') || '-'}   phase: ${r.phase}   source: ${r.source}`],
+      heading: [`input: ${inputs.join(', ') || '-'}   phase: ${r.phase}   source: ${r.source}`],
       totalsOnly: a.totals === true,
     }));
 }
