@@ -10,7 +10,7 @@ import { UNKNOWN, handlerFor, inferShapes, layerIncluded, type NetShapes } from 
 import type { NetParameter, Phase } from '../schema';
 import { readNetText } from '../upgrade';
 import { ARCH_FLAGS, archFlagOptions, optionsFromArgs, type ArchFlagArgs, type GenerateArgs } from './commands/generate';
-import { parseNumberList } from './commands/convert';
+import { parseInputShape } from './args';
 
 export interface NetTargetArgs extends ArchFlagArgs {
   target: string;
@@ -77,8 +77,7 @@ export function resolveNetTarget(a: NetTargetArgs): ResolvedNet {
   const found = findTarget(a.target);
   const phaseArg = a.phase ?? 'deploy';
   const phase: Phase = phaseArg === 'train' ? 'TRAIN' : 'TEST';
-  const inputShape = a['input-shape'] === undefined ? undefined : parseNumberList(a['input-shape'], 'input-shape', true);
-  if (inputShape !== undefined && inputShape.length !== 4) throw new UsageError(`--input-shape needs 4 values N,C,H,W, got ${inputShape.length}`);
+  const inputShape = parseInputShape(a['input-shape']);
   if (found.kind === 'file') {
     const given = ARCH_FLAGS.filter((k) => a[k] !== undefined);
     if (given.length > 0) throw new UsageError(`${given.map((k) => `--${k}`).join(', ')} ${given.length === 1 ? 'applies' : 'apply'} to architecture IDs only, not to a file`);

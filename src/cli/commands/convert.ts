@@ -2,6 +2,7 @@ import type { Argv, CommandModule } from 'yargs';
 import { UsageError } from '../../errors';
 import { convertFiles, type ConvertFilesProgress } from '../../convert';
 import { LABEL_ORDERS, parseLabelOrder } from '../../imagenet';
+import { parseInputShape, parseNumberList } from '../args';
 import { createProgress, type Progress, type ProgressPhase } from '../progress';
 
 interface ConvertArgs {
@@ -17,16 +18,6 @@ interface ConvertArgs {
   'channel-order'?: string;
   labels?: string;
   'weights-labels'?: string;
-}
-
-/** "1,2,3" -> numbers; UsageError naming the option otherwise. */
-export function parseNumberList(text: string, option: string, integers: boolean): number[] {
-  const parts = text.split(',').map((s) => s.trim());
-  const nums = parts.map(Number);
-  if (parts.some((p) => p === '') || nums.some((n) => !Number.isFinite(n) || (integers && (!Number.isInteger(n) || n <= 0)))) {
-    throw new UsageError(`--${option} '${text}' must be a comma-separated list of ${integers ? 'positive integers' : 'numbers'}`);
-  }
-  return nums;
 }
 
 /** Progress on stderr (see ../progress): file steps as lines, the layers as a bar or every 10 %. */
@@ -79,8 +70,7 @@ export const convertCommand: CommandModule<object, ConvertArgs> = {
       .example('$0 convert SE-ResNet-50.prototxt SE-ResNet-50.caffemodel -o se-resnet-50', 'convert an official SENet')
       .example('$0 convert SE-ResNet-50.prototxt SE-ResNet-50.caffemodel -o se-resnet-50-std --labels standard', "outputs in Caffe's standard class order") as unknown as Argv<ConvertArgs>,
   handler: (args) => {
-    const inputShape = args['input-shape'] === undefined ? undefined : parseNumberList(args['input-shape'], 'input-shape', true);
-    if (inputShape !== undefined && inputShape.length !== 4) throw new UsageError(`--input-shape needs 4 values N,C,H,W, got ${inputShape.length}`);
+    const inputShape = parseInputShape(args['input-shape']);
     const mean = args.mean === undefined ? undefined : parseNumberList(args.mean, 'mean', false);
     if (args.scale !== undefined && !Number.isFinite(args.scale)) throw new UsageError('--scale must be a number');
     const co = args['channel-order'];
