@@ -5,8 +5,8 @@
  * Writing always produces little-endian C-order arrays, version 1.0 (2.0 if the header is huge).
  */
 import * as fs from 'fs';
-import * as path from 'path';
 import { unzipSync, zipSync } from 'fflate';
+import { writeFileAtomic } from '../atomic-write';
 import { InputFileError, SenetError } from '../errors';
 
 export type NpyDType = 'float32' | 'float64' | 'int8' | 'int16' | 'int32' | 'int64' | 'uint8' | 'uint16' | 'uint32' | 'bool';
@@ -148,23 +148,13 @@ function readBytes(file: string): Uint8Array {
   }
 }
 
-function writeAtomic(file: string, bytes: Uint8Array): void {
-  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.tmp-${process.pid}-${Date.now()}`);
-  fs.writeFileSync(tmp, bytes);
-  try {
-    fs.renameSync(tmp, file);
-  } catch (e) {
-    fs.rmSync(tmp, { force: true });
-    throw e;
-  }
-}
 
 export function readNpy(file: string): NpyArray {
   return parseNpy(readBytes(file), file);
 }
 
 export function writeNpy(file: string, arr: { data: NpyData; shape: readonly number[]; dtype?: NpyDType }): void {
-  writeAtomic(file, encodeNpy(arr));
+  writeFileAtomic(file, encodeNpy(arr));
 }
 
 /** Parses an .npz archive (np.savez or np.savez_compressed); keys are the names without ".npy". */
@@ -202,7 +192,7 @@ export function writeNpz(
   arrays: Record<string, { data: NpyData; shape: readonly number[]; dtype?: NpyDType }>,
   opts: { compress?: boolean } = {},
 ): void {
-  writeAtomic(file, encodeNpz(arrays, opts));
+  writeFileAtomic(file, encodeNpz(arrays, opts));
 }
 
 /** Converts any numeric NpyArray to float32 (int64 via Number). */

@@ -1,4 +1,3 @@
-import * as fs from 'fs';
 import * as path from 'path';
 import type { Argv, CommandModule } from 'yargs';
 import { UsageError } from '../../errors';
@@ -7,7 +6,7 @@ import {
   evaluate, parseLabelOrder, parseMean, readModelMetadata, renderEvalPage, LABEL_ORDERS, type EvalProgress, type EvalResult,
 } from '../../verify';
 import { createProgress, type ProgressPhase } from '../progress';
-import { writeFileAtomic } from '../write-text';
+import { writeFileAtomic } from '../../atomic-write';
 
 interface EvalArgs {
   model: string;
@@ -113,9 +112,7 @@ export const evalCommand: CommandModule<object, EvalArgs> = {
     }
     if (args['save-predictions'] !== undefined) {
       const lines = r.predictions.map((x) => `${x.file}\t${x.label}\t${x.top5.join(',')}\t${x.top1Prob.toPrecision(6)}`);
-      const tmp = `${args['save-predictions']}.tmp-${process.pid}`;
-      fs.writeFileSync(tmp, lines.join('\n') + (lines.length > 0 ? '\n' : ''));
-      fs.renameSync(tmp, args['save-predictions']);
+      writeFileAtomic(args['save-predictions'], lines.join('\n') + (lines.length > 0 ? '\n' : ''));
     }
     if (args.html !== undefined) {
       // The model's own class names apply when they are in the labels' order (no ImageNet remap).

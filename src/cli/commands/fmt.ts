@@ -3,7 +3,8 @@ import { UsageError } from '../../errors';
 import { caffeType, type NetParameter } from '../../schema';
 import { printText } from '../../textformat';
 import { parseNetTextRaw, parseNetTextWithInfo, readTextFileBytes } from '../../upgrade';
-import { readStdin, writeFileAtomic } from '../write-text';
+import { writeFileAtomic } from '../../atomic-write';
+import { readStdin } from '../write-text';
 
 interface FmtArgs {
   file: string;

@@ -5,6 +5,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import type { Argv, CommandModule } from 'yargs';
+import { writeFileAtomic } from '../../atomic-write';
 import { archs, findArch, resolveOptions, type ArchEntry, type ArchOptions, type TrainDataOptions } from '../../archs';
 import { InputFileError, UsageError } from '../../errors';
 import { createProgress, type ProgressStream } from '../progress';
@@ -55,18 +56,6 @@ export interface GenerateArgs extends ArchFlagArgs {
 }
 
 const TRAIN_ONLY = ['source', 'test-source', 'backend', 'test-batch', 'mean-value', 'mean-file', 'scale', 'crop', 'mirror', 'new-height', 'new-width', 'root-folder'] as const;
-
-/** Writes `text` to `file` through a temporary file in the same folder, so readers never see half a file. */
-export function writeFileAtomic(file: string, text: string): void {
-  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.tmp`);
-  try {
-    fs.writeFileSync(tmp, text);
-    fs.renameSync(tmp, file);
-  } catch (err) {
-    fs.rmSync(tmp, { force: true });
-    throw new InputFileError(file, `cannot write: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
-  }
-}
 
 function positiveInt(name: string, v: number | undefined): number | undefined {
   if (v === undefined) return undefined;

@@ -3,7 +3,7 @@ import * as path from 'path';
 import type { Argv, CommandModule } from 'yargs';
 import { SenetError, UsageError } from '../../errors';
 import { createProgress, type ProgressPhase } from '../progress';
-import { writeFileAtomic } from '../write-text';
+import { writeFileAtomic } from '../../atomic-write';
 import { initBackend, readNpy, toFloat32, BACKEND_ORDER, type BackendName } from '../../runtime';
 import {
   convertAndOpen, DEFAULT_ABS_FLOOR, DEFAULT_ATOL, DEFAULT_RTOL, formatParityTable, openModelDir, parityJson, parityJunit, readReference, renderParityPage, runParity, type ParityModel,
@@ -93,9 +93,7 @@ export const parityCommand: CommandModule<object, ParityArgs> = {
     else process.stdout.write(formatParityTable(rep));
     if (args.junit !== undefined) {
       const suite = path.basename(args.model[0]).replace(/\.prototxt$/, '');
-      const tmp = `${args.junit}.tmp-${process.pid}`;
-      fs.writeFileSync(tmp, parityJunit(rep, { suite, seconds: (Date.now() - t0) / 1000 }));
-      fs.renameSync(tmp, args.junit);
+      writeFileAtomic(args.junit, parityJunit(rep, { suite, seconds: (Date.now() - t0) / 1000 }));
     }
     if (args.html !== undefined) {
       writeFileAtomic(args.html, renderParityPage(rep, {

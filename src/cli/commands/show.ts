@@ -2,7 +2,7 @@
 import type { Argv, CommandModule } from 'yargs';
 import { renderNetPage } from '../../report';
 import { netTargetOptions, resolveNetTarget, type NetTargetArgs } from '../net-target';
-import { writeFileAtomic } from '../write-text';
+import { writeFileAtomic } from '../../atomic-write';
 
 interface ShowArgs extends NetTargetArgs {
   output: string;

@@ -2,7 +2,7 @@ import type { Argv, CommandModule } from 'yargs';
 import { caffeType } from '../../schema';
 import { printText } from '../../textformat';
 import { readNetTextWithInfo } from '../../upgrade';
-import { writeFileAtomic } from '../write-text';
+import { writeFileAtomic } from '../../atomic-write';
 
 interface UpgradeArgs {
   file: string;
