@@ -9,6 +9,14 @@ import { unzipSync, zipSync } from 'fflate';
 import { writeFileAtomic } from '../atomic-write';
 import { InputFileError, SenetError } from '../errors';
 
+/**
+ * The file name or .npz key of a Caffe blob: '/' -> '__', as pycaffe dumps are usually saved (a '/'
+ * would make a folder inside the zip). `senet run` writes and `senet parity` reads this form.
+ */
+export function blobFileKey(blob: string): string {
+  return blob.replace(/\//g, '__');
+}
+
 export type NpyDType = 'float32' | 'float64' | 'int8' | 'int16' | 'int32' | 'int64' | 'uint8' | 'uint16' | 'uint32' | 'bool';
 
 export type NpyData =

@@ -27,6 +27,7 @@
  *   top-5 classes per row; two classes whose reference probabilities tie within atol may swap.
  * - A blob whose reference is all zeros passes when max|mine| <= atol.
  */
+import { blobFileKey } from '../runtime/npy';
 
 export const DEFAULT_RTOL = 1e-4;
 export const DEFAULT_ATOL = 1e-5;
@@ -337,7 +338,7 @@ export function compareBlobs(
   }
   const onlyInReference: string[] = [];
   // Split copies may be named in file form ('/' -> '__') when read from a folder of .npy files.
-  const splitBases = new Set([...modelNames, ...[...modelNames].map((n) => n.replace(/\//g, '__'))]);
+  const splitBases = new Set([...modelNames, ...[...modelNames].map(blobFileKey)]);
   for (const [name, ref] of reference) {
     if (modelNames.has(name)) continue;
     const src = splitSource(name, splitBases);

@@ -8,19 +8,14 @@ import * as path from 'path';
 import { readCaffemodel } from '../caffemodel';
 import { convertNet, type ConvertProgress } from '../convert';
 import { InputFileError, SenetError } from '../errors';
-import { loadModel, runModel, readNpy, readNpz, toFloat32, type LoadedModel } from '../runtime';
+import { blobFileKey, loadModel, runModel, readNpy, readNpz, toFloat32, type LoadedModel } from '../runtime';
 import { writeGraphModel } from '../tfgraph';
 import { readNetText } from '../upgrade';
 import { blobInfoFromLayers, compareBlobs, type BlobArray, type CompareOptions, type ModelBlobInfo, type ParityReport } from './compare';
 
-/** File/npz key of a blob: '/' -> '__' (pycaffe dumps and `senet run` use the same rule). */
-export function blobKey(blob: string): string {
-  return blob.replace(/\//g, '__');
-}
-
 /**
  * Reads the reference: a folder of `<key>.npy` or one `.npz`. Keys stay in file form; they are
- * matched to blob names with blobKey.
+ * matched to blob names with blobFileKey.
  */
 export function readReference(ref: string): Map<string, BlobArray> {
   let st: fs.Stats;
@@ -99,7 +94,7 @@ export async function convertAndOpen(
 /** Runs the model on `input` and compares every blob the reference also has. */
 export function runParity(model: ParityModel, input: BlobArray, reference: ReadonlyMap<string, BlobArray>, opts: CompareOptions = {}): ParityReport {
   // Reference keys are file names: map them back to blob names through the model's blobs.
-  const byKey = new Map(model.order.map((b) => [blobKey(b.name), b.name]));
+  const byKey = new Map(model.order.map((b) => [blobFileKey(b.name), b.name]));
   const ref = new Map<string, BlobArray>();
   for (const [k, v] of reference) ref.set(byKey.get(k) ?? k, v);
   const wanted = model.order.filter((b) => ref.has(b.name)).map((b) => b.name);

@@ -1,6 +1,6 @@
 import type { Argv, CommandModule } from 'yargs';
 import { UsageError } from '../../errors';
-import { initBackend, loadModel, readNpy, runModel, toFloat32, writeNpy, writeNpz, BACKEND_ORDER, type BackendName } from '../../runtime';
+import { blobFileKey, initBackend, loadModel, readNpy, runModel, toFloat32, writeNpy, writeNpz, BACKEND_ORDER, type BackendName } from '../../runtime';
 
 interface RunArgs {
   model: string;
@@ -10,11 +10,6 @@ interface RunArgs {
   backend?: string;
   json?: boolean;
   quiet?: boolean;
-}
-
-/** npz keys: blob names with '/' replaced by '__' (a '/' would make a folder inside the zip). */
-export function npzKey(blob: string): string {
-  return blob.replace(/\//g, '__');
 }
 
 /** `senet run DIR --input X.npy --output Y.npy [--blob NAME ...] [--backend B]`. */
@@ -44,7 +39,7 @@ export const runCommand: CommandModule<object, RunArgs> = {
     const several = names.length > 1;
     if (args.output.endsWith('.npz')) {
       const out: Record<string, { data: Float32Array; shape: number[] }> = {};
-      for (const n of names) out[npzKey(n)] = result[n];
+      for (const n of names) out[blobFileKey(n)] = result[n];
       writeNpz(args.output, out);
     } else {
       if (several) throw new UsageError(`${names.length} blobs (${names.join(', ')}) need an .npz output, not '${args.output}'`);
@@ -62,7 +57,7 @@ export const runCommand: CommandModule<object, RunArgs> = {
       };
       const blobsOut = names.map((n) => {
         const [min, max] = range(result[n].data);
-        return { blob: n, key: args.output.endsWith('.npz') ? npzKey(n) : null, shape: result[n].shape, min: Number.isFinite(min) ? min : null, max: Number.isFinite(max) ? max : null };
+        return { blob: n, key: args.output.endsWith('.npz') ? blobFileKey(n) : null, shape: result[n].shape, min: Number.isFinite(min) ? min : null, max: Number.isFinite(max) ? max : null };
       });
       process.stdout.write(JSON.stringify({ backend: info.name, output: args.output, blobs: blobsOut, seconds: (Date.now() - t0) / 1000 }, null, 2) + '\n');
     }
