@@ -5,7 +5,16 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import Handlebars from 'handlebars';
+import type HandlebarsModule from 'handlebars';
+
+let loaded: typeof HandlebarsModule | undefined;
+
+/** Handlebars, loaded on first use: only the page-writing commands need it, not every CLI start. */
+function hbs(): typeof HandlebarsModule {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  loaded ??= require('handlebars') as typeof HandlebarsModule;
+  return loaded;
+}
 
 /** templates/ at the package root: two levels up from src/report or dist/report. */
 export function templatesDir(): string {
@@ -16,12 +25,12 @@ function readTemplate(file: string): string {
   return fs.readFileSync(path.join(templatesDir(), file), 'utf8');
 }
 
-let env: typeof Handlebars | undefined;
+let env: typeof HandlebarsModule | undefined;
 
 /** An isolated Handlebars environment (partials registered once, no global state touched). */
-function handlebars(): typeof Handlebars {
+function handlebars(): typeof HandlebarsModule {
   if (env) return env;
-  env = Handlebars.create();
+  env = hbs().create();
   env.registerPartial('page-head', readTemplate('page-head.hbs'));
   return env;
 }
@@ -36,18 +45,18 @@ export function renderTemplate(file: string, context: Record<string, unknown>): 
 }
 
 /** templates/base.css followed by the given page stylesheets, ready for `{{css}}`. */
-export function pageCss(...files: string[]): Handlebars.SafeString {
-  return new Handlebars.SafeString(['base.css', ...files].map(readTemplate).join('\n'));
+export function pageCss(...files: string[]): HandlebarsModule.SafeString {
+  return new (hbs().SafeString)(['base.css', ...files].map(readTemplate).join('\n'));
 }
 
 /** A templates/ file inserted verbatim (a page's script). */
-export function rawTemplate(file: string): Handlebars.SafeString {
-  return new Handlebars.SafeString(readTemplate(file));
+export function rawTemplate(file: string): HandlebarsModule.SafeString {
+  return new (hbs().SafeString)(readTemplate(file));
 }
 
 /** Trusted markup made here (SVG), inserted unescaped. */
-export function safeHtml(html: string): Handlebars.SafeString {
-  return new Handlebars.SafeString(html);
+export function safeHtml(html: string): HandlebarsModule.SafeString {
+  return new (hbs().SafeString)(html);
 }
 
 /** Text and attribute escaping for markup built in code. */
@@ -56,8 +65,8 @@ export function esc(s: string): string {
 }
 
 /** JSON safe inside a <script> element, ready for `{{data}}`. */
-export function scriptJson(v: unknown): Handlebars.SafeString {
-  return new Handlebars.SafeString(
+export function scriptJson(v: unknown): HandlebarsModule.SafeString {
+  return new (hbs().SafeString)(
     JSON.stringify(v).replace(/</g, '\\u003c').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029'),
   );
 }

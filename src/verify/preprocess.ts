@@ -10,7 +10,7 @@
  * OpenCV image would be, before the mean is subtracted. Only the cropped window is computed.
  */
 import * as fs from 'fs';
-import sharp from 'sharp';
+import type SharpModule from 'sharp';
 import { readBinaryproto } from '../caffemodel';
 import { InputFileError, UsageError } from '../errors';
 import type { PreprocessingInfo } from '../tfgraph/metadata';
@@ -40,10 +40,19 @@ export interface PreprocessOptions {
 /** The official SENet / BVLC ImageNet protocol values. */
 export const IMAGENET_DEFAULTS = { mean: [104, 117, 123], channelOrder: 'BGR' as const, resize: 256, crop: 224 };
 
+let sharpModule: typeof SharpModule | undefined;
+
+/** sharp (libvips), loaded on first use: only eval and predict decode images, not every CLI start. */
+function sharp(): typeof SharpModule {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  sharpModule ??= require('sharp') as typeof SharpModule;
+  return sharpModule;
+}
+
 /** Decodes an image file or buffer into 8-bit RGB (or gray) pixels. Rejects on unreadable/corrupt files. */
 export async function decodeImage(input: string | Buffer, gray = false): Promise<DecodedImage> {
   // failOn 'error': truncated or corrupt files are errors, not silently half-grey images.
-  let img = sharp(input, { failOn: 'error' }).removeAlpha();
+  let img = sharp()(input, { failOn: 'error' }).removeAlpha();
   img = gray ? img.toColourspace('b-w') : img.toColourspace('srgb');
   const { data, info } = await img.raw().toBuffer({ resolveWithObject: true });
   const channels = info.channels;
