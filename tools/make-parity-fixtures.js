@@ -24,8 +24,8 @@ const { execFileSync } = require('child_process');
 
 const ROOT = path.resolve(__dirname, '..');
 const DIST = path.join(ROOT, 'dist');
-const { randomWeights } = require(path.join(DIST, 'caffemodel/random'));
-const { Rng } = require(path.join(DIST, 'caffemodel/prng'));
+const { randomWeights } = require(path.join(DIST, 'reference'));
+const { Rng } = require(path.join(DIST, 'reference'));
 const { writeCaffemodel } = require(path.join(DIST, 'caffemodel'));
 const { parseNetText, readNetText } = require(path.join(DIST, 'upgrade'));
 const { printText } = require(path.join(DIST, 'textformat'));

@@ -40,7 +40,7 @@ function hashFiles(h, dir) {
  */
 function prepareModel(id, { size = 224, seed = 1, log = (s) => console.log(s) } = {}) {
   const { readCaffemodel, writeCaffemodel } = require(path.join(DIST, 'caffemodel'));
-  const { randomWeights } = require(path.join(DIST, 'caffemodel', 'random'));
+  const { randomWeights } = require(path.join(DIST, 'reference'));
   const { convertNet } = require(path.join(DIST, 'convert'));
   const { writeGraphModel } = require(path.join(DIST, 'tfgraph'));
 

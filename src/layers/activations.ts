@@ -1,13 +1,15 @@
 /**
  * Layers whose top has the bottom's shape and that learn nothing: the neuron layers, Dropout,
- * LRN and Softmax. One table, since they differ only in name, parameter field, checks and
- * conversion. Exp, Log, BNLL and Threshold have no conversion.
+ * LRN and Softmax. One table, since they differ only in name, parameter field, checks,
+ * conversion and reference kernel. Exp, Log, BNLL and Threshold have no conversion and no kernel.
  */
 import type { LayerParameter } from '../schema';
 import type { FusedActivation, TensorRef } from '../tfgraph';
 import type { ConvertFn } from './convert-api';
 import { singleOp } from './convert-util';
-import { type LayerHandler, type Shape, ONE, canonicalAxis, netError, noBlobs, noMacs } from './handler';
+import { detExp, detTanh } from './det-math';
+import { type LayerHandler, type Shape, ONE, canonicalAxis, countOf, netError, noBlobs, noMacs } from './handler';
+import { type ForwardFn, canonAxis, mapValues } from './reference-api';
 
 function sameShapeHandler(
   type: string,
@@ -127,12 +129,121 @@ const convertSoftmax: ConvertFn = (ctx) => {
   return [y === s ? g.identity(s, { name: ctx.outName(0) }) : y];
 };
 
-export const relu = sameShapeHandler('ReLU', 'relu_param', true, undefined, convertReLU);
-export const elu = sameShapeHandler('ELU', 'elu_param', true, undefined, convertELU);
-export const sigmoid = sameShapeHandler('Sigmoid', 'sigmoid_param', true, undefined, singleOp((ctx, x, o) => ctx.g.sigmoid(x, o)));
-export const tanh = sameShapeHandler('TanH', 'tanh_param', true, undefined, singleOp((ctx, x, o) => ctx.g.tanh(x, o)));
-export const power = sameShapeHandler('Power', 'power_param', true, undefined, convertPower);
-export const absVal = sameShapeHandler('AbsVal', undefined, true, undefined, singleOp((ctx, x, o) => ctx.g.abs(x, o)));
+/** An elementwise reference kernel from the layer's function of one value. */
+function elementwise(f: (layer: LayerParameter) => (v: number) => number): ForwardFn {
+  return (ctx) => [mapValues(ctx, ctx.bottoms[0], f(ctx.layer))];
+}
+
+const forwardSoftmax: ForwardFn = (ctx) => {
+  const x = ctx.bottoms[0];
+  const axis = canonAxis(ctx.layer.softmax_param?.axis ?? 1, x.shape.length);
+  const outer = countOf(x.shape, 0, axis);
+  const dim = x.shape[axis];
+  const inner = countOf(x.shape, axis + 1);
+  const out = ctx.alloc(x.shape);
+  const e = new Float64Array(dim);
+  for (let o = 0; o < outer; o++) {
+    for (let i = 0; i < inner; i++) {
+      const at = (d: number): number => (o * dim + d) * inner + i;
+      let mx = -Infinity;
+      for (let d = 0; d < dim; d++) mx = Math.max(mx, x.data[at(d)]);
+      let s = 0;
+      for (let d = 0; d < dim; d++) {
+        e[d] = detExp(x.data[at(d)] - mx);
+        s += e[d];
+      }
+      for (let d = 0; d < dim; d++) out.data[at(d)] = e[d] / s;
+    }
+  }
+  return [out];
+};
+
+const forwardLRN: ForwardFn = (ctx) => {
+  const lp = ctx.layer.lrn_param ?? {};
+  const size = lp.local_size ?? 5;
+  const alpha = lp.alpha ?? 1;
+  const beta = lp.beta ?? 0.75;
+  const k = lp.k ?? 1;
+  const x = ctx.bottoms[0];
+  const [N, C, H, W] = x.shape;
+  const hw = H * W;
+  const pre = (size - 1) / 2;
+  const out = ctx.alloc(x.shape);
+  if ((lp.norm_region ?? 'ACROSS_CHANNELS') === 'ACROSS_CHANNELS') {
+    for (let n = 0; n < N; n++) {
+      for (let c = 0; c < C; c++) {
+        for (let i = 0; i < hw; i++) {
+          let s = 0;
+          for (let j = Math.max(0, c - pre); j <= Math.min(C - 1, c + pre); j++) {
+            const v = x.data[(n * C + j) * hw + i];
+            s += v * v;
+          }
+          const scale = k + (alpha / size) * s;
+          out.data[(n * C + c) * hw + i] = x.data[(n * C + c) * hw + i] * Math.pow(scale, -beta);
+        }
+      }
+    }
+    return [out];
+  }
+  // WITHIN_CHANNEL: Caffe builds it from AVE pooling of x^2 (pad (size-1)/2, stride 1, so every
+  // window counts size^2 cells, zeros outside) and Power(shift 1, scale alpha); k is not used.
+  for (let nc = 0; nc < N * C; nc++) {
+    const base = nc * hw;
+    for (let y = 0; y < H; y++) {
+      for (let xx = 0; xx < W; xx++) {
+        let s = 0;
+        for (let u = Math.max(0, y - pre); u <= Math.min(H - 1, y + pre); u++) {
+          for (let v = Math.max(0, xx - pre); v <= Math.min(W - 1, xx + pre); v++) {
+            const e = x.data[base + u * W + v];
+            s += e * e;
+          }
+        }
+        const scale = 1 + (alpha * s) / (size * size);
+        out.data[base + y * W + xx] = x.data[base + y * W + xx] * Math.pow(scale, -beta);
+      }
+    }
+  }
+  return [out];
+};
+
+const forwardPower = elementwise((layer) => {
+  const pp = layer.power_param ?? {};
+  const power = pp.power ?? 1;
+  const scale = pp.scale ?? 1;
+  const shift = pp.shift ?? 0;
+  return (v) => {
+    const b = shift + scale * v;
+    return power === 1 ? b : power === 2 ? b * b : Math.pow(b, power);
+  };
+});
+
+export const relu: LayerHandler = {
+  ...sameShapeHandler('ReLU', 'relu_param', true, undefined, convertReLU),
+  forward: elementwise((layer) => {
+    const s = layer.relu_param?.negative_slope ?? 0;
+    return (v) => (v > 0 ? v : v * s);
+  }),
+};
+export const elu: LayerHandler = {
+  ...sameShapeHandler('ELU', 'elu_param', true, undefined, convertELU),
+  forward: elementwise((layer) => {
+    const alpha = layer.elu_param?.alpha ?? 1;
+    return (v) => (v > 0 ? v : alpha * (detExp(v) - 1));
+  }),
+};
+export const sigmoid: LayerHandler = {
+  ...sameShapeHandler('Sigmoid', 'sigmoid_param', true, undefined, singleOp((ctx, x, o) => ctx.g.sigmoid(x, o))),
+  forward: elementwise(() => (v) => 1 / (1 + detExp(-v))),
+};
+export const tanh: LayerHandler = {
+  ...sameShapeHandler('TanH', 'tanh_param', true, undefined, singleOp((ctx, x, o) => ctx.g.tanh(x, o))),
+  forward: elementwise(() => detTanh),
+};
+export const power: LayerHandler = { ...sameShapeHandler('Power', 'power_param', true, undefined, convertPower), forward: forwardPower };
+export const absVal: LayerHandler = {
+  ...sameShapeHandler('AbsVal', undefined, true, undefined, singleOp((ctx, x, o) => ctx.g.abs(x, o))),
+  forward: elementwise(() => Math.abs),
+};
 export const exp = sameShapeHandler('Exp', 'exp_param', true, (layer) => {
   const base = layer.exp_param?.base ?? -1;
   if (base !== -1 && base <= 0) throw netError(layer, `base must be positive or -1 (e), not ${base}`);
@@ -144,16 +255,25 @@ export const log = sameShapeHandler('Log', 'log_param', true, (layer) => {
 export const bnll = sameShapeHandler('BNLL', undefined, true);
 export const threshold = sameShapeHandler('Threshold', 'threshold_param', true);
 // TEST-phase Dropout is the identity (Caffe scales at training time).
-export const dropout = sameShapeHandler('Dropout', 'dropout_param', true, (layer) => {
-  const ratio = layer.dropout_param?.dropout_ratio ?? 0.5;
-  if (!(ratio >= 0 && ratio < 1)) throw netError(layer, `dropout_ratio must be in [0, 1), not ${ratio}`);
-}, singleOp((ctx, x, o) => ctx.g.identity(x, o)));
+export const dropout: LayerHandler = {
+  ...sameShapeHandler('Dropout', 'dropout_param', true, (layer) => {
+    const ratio = layer.dropout_param?.dropout_ratio ?? 0.5;
+    if (!(ratio >= 0 && ratio < 1)) throw netError(layer, `dropout_ratio must be in [0, 1), not ${ratio}`);
+  }, singleOp((ctx, x, o) => ctx.g.identity(x, o))),
+  forward: elementwise(() => (v) => v),
+};
 // LRN keeps scratch blobs that need the original input, so Caffe's LRN is not in-place safe.
-export const lrn = sameShapeHandler('LRN', 'lrn_param', false, (layer, input) => {
-  if (input.length !== 4) throw netError(layer, `input must have 4 axes (num, channels, height, width); got ${input.length}`);
-  const size = layer.lrn_param?.local_size ?? 5;
-  if (size % 2 !== 1) throw netError(layer, `local_size must be odd, not ${size}`);
-}, convertLRN);
-export const softmax = sameShapeHandler('Softmax', 'softmax_param', true, (layer, input) => {
-  canonicalAxis(layer, layer.softmax_param?.axis ?? 1, input.length);
-}, convertSoftmax);
+export const lrn: LayerHandler = {
+  ...sameShapeHandler('LRN', 'lrn_param', false, (layer, input) => {
+    if (input.length !== 4) throw netError(layer, `input must have 4 axes (num, channels, height, width); got ${input.length}`);
+    const size = layer.lrn_param?.local_size ?? 5;
+    if (size % 2 !== 1) throw netError(layer, `local_size must be odd, not ${size}`);
+  }, convertLRN),
+  forward: forwardLRN,
+};
+export const softmax: LayerHandler = {
+  ...sameShapeHandler('Softmax', 'softmax_param', true, (layer, input) => {
+    canonicalAxis(layer, layer.softmax_param?.axis ?? 1, input.length);
+  }, convertSoftmax),
+  forward: forwardSoftmax,
+};

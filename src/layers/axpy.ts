@@ -6,6 +6,7 @@
 import type { ConvertFn } from './convert-api';
 import { tensorOperand } from './convert-util';
 import { type LayerHandler, bottomLabel, countOf, netError, noBlobs, noMacs, sameShape, shapeText } from './handler';
+import type { ForwardFn } from './reference-api';
 
 /** a scales X's channels: a as an N x C operand at axis 0, then X * a + Y. */
 const convertAxpy: ConvertFn = (ctx) => {
@@ -16,6 +17,14 @@ const convertAxpy: ConvertFn = (ctx) => {
   const aOp = tensorOperand(ctx, a, aShape.slice(0, 2), 0, rank, 'a');
   const ax = g.mul(x, aOp, { name: ctx.name('mul') });
   return [g.add(ax, y, { name: ctx.outName(0) })];
+};
+
+const forwardAxpy: ForwardFn = (ctx) => {
+  const [a, X, Y] = ctx.bottoms;
+  const out = ctx.alloc(X.shape);
+  const spatial = countOf(X.shape, 2);
+  for (let i = 0; i < X.data.length; i++) out.data[i] = a.data[Math.floor(i / spatial)] * X.data[i] + Y.data[i];
+  return [out];
 };
 
 export const axpy: LayerHandler = {
@@ -38,4 +47,5 @@ export const axpy: LayerHandler = {
   blobShapes: noBlobs,
   macs: noMacs,
   convert: convertAxpy,
+  forward: forwardAxpy,
 };

@@ -4,7 +4,8 @@ import type { LayerParameter } from '../schema';
 import type { TensorRef } from '../tfgraph';
 import type { ConvertContext, ConvertFn, LayerBlob } from './convert-api';
 import { channelShape } from './convert-util';
-import { type LayerHandler, ONE, noMacs, netError } from './handler';
+import { type LayerHandler, ONE, countOf, noMacs, netError } from './handler';
+import { type CalibrateFn, type ForwardFn, type RandomInitFn, fillUniform } from './reference-api';
 
 /** BatchNorm's TEST-phase affine (scale, shift) per channel, in float64. */
 export function batchNormAffine(layer: LayerParameter, blobs: readonly LayerBlob[]): { mul: Float64Array; add: Float64Array } {
@@ -56,6 +57,106 @@ const convertBatchNorm: ConvertFn = (ctx) => {
   return [channelAffine(ctx, ctx.inputShapes[0].length, mul, add)];
 };
 
+/**
+ * TEST-phase normalisation with Caffe's float32 steps kept (num.round): the scaled statistics,
+ * variance + eps, its square root and x - mean. Batch statistics (use_global_stats false) are
+ * taken in float64.
+ */
+const forwardBatchNorm: ForwardFn = (ctx) => {
+  const x = ctx.bottoms[0];
+  const w = ctx.blobs;
+  const round = ctx.num.round;
+  const bp = ctx.layer.batch_norm_param ?? {};
+  const eps = bp.eps ?? 1e-5;
+  const C = x.shape.length > 1 ? x.shape[1] : 1;
+  const outer = x.shape[0];
+  const inner = countOf(x.shape, 2);
+  const useGlobal = bp.use_global_stats ?? true;
+  const mean = ctx.num.alloc(C);
+  const variance = ctx.num.alloc(C);
+  if (useGlobal) {
+    const f = w[2].data[0];
+    const sf = f === 0 ? 0 : 1 / f;
+    for (let c = 0; c < C; c++) {
+      mean[c] = round(sf * w[0].data[c]);
+      variance[c] = round(sf * w[1].data[c]);
+    }
+  } else {
+    for (let c = 0; c < C; c++) {
+      let s = 0;
+      let ss = 0;
+      for (let n = 0; n < outer; n++) {
+        for (let i = 0; i < inner; i++) {
+          const v = x.data[(n * C + c) * inner + i];
+          s += v;
+          ss += v * v;
+        }
+      }
+      const m = s / (outer * inner);
+      mean[c] = m;
+      variance[c] = ss / (outer * inner) - m * m;
+    }
+  }
+  const out = ctx.alloc(x.shape);
+  for (let n = 0; n < outer; n++) {
+    for (let c = 0; c < C; c++) {
+      const std = round(Math.sqrt(round(variance[c] + eps)));
+      const base = (n * C + c) * inner;
+      for (let i = 0; i < inner; i++) out.data[base + i] = round(x.data[base + i] - mean[c]) / std;
+    }
+  }
+  return [out];
+};
+
+/** Mean U(-0.1, 0.1), variance U(0.5, 1.5), both times the scale factor F, which blob 2 holds. */
+const randomBatchNorm: RandomInitFn = (ctx) => {
+  const shapes = ctx.blobShapes;
+  const factor = ctx.bnScaleFactor;
+  const mean = fillUniform(countOf(shapes[0]), ctx.stream(0), -0.1, 0.1);
+  const variance = fillUniform(countOf(shapes[1]), ctx.stream(1), 0.5, 1.5);
+  if (factor !== 1) {
+    for (let i = 0; i < mean.length; i++) mean[i] *= factor;
+    for (let i = 0; i < variance.length; i++) variance[i] *= factor;
+  }
+  const f = new Float32Array(countOf(shapes[2]));
+  f[0] = factor;
+  return [mean, variance, f];
+};
+
+/**
+ * Statistics from the per-channel mean m and variance v of what reaches the layer: stored mean
+ * (m + U(-0.1, 0.1) sqrt(v)) F and variance v U(0.5, 1.5) F (streams 100 and 101), v floored at
+ * 1e-4. Fewer than two values per channel keep the random statistics.
+ */
+const calibrateBatchNorm: CalibrateFn = (ctx, bottoms, blobs) => {
+  const x = bottoms[0];
+  const N = x.shape[0];
+  const C = x.shape.length > 1 ? x.shape[1] : 1;
+  const inner = countOf(x.shape) / (N * C);
+  if (N * inner < 2) return;
+  const factor = ctx.bnScaleFactor;
+  const r0 = ctx.stream(100);
+  const r1 = ctx.stream(101);
+  const mean = blobs[0].data;
+  const variance = blobs[1].data;
+  for (let c = 0; c < C; c++) {
+    let s = 0;
+    let ss = 0;
+    for (let b = 0; b < N; b++) {
+      const base = (b * C + c) * inner;
+      for (let i = 0; i < inner; i++) {
+        const v = x.data[base + i];
+        s += v;
+        ss += v * v;
+      }
+    }
+    const m = s / (N * inner);
+    const v = Math.max(ss / (N * inner) - m * m, 1e-4);
+    mean[c] = (m + r0.uniform(-0.1, 0.1) * Math.sqrt(v)) * factor;
+    variance[c] = v * r1.uniform(0.5, 1.5) * factor;
+  }
+};
+
 export const batchNorm: LayerHandler = {
   type: 'BatchNorm',
   paramField: 'batch_norm_param',
@@ -72,4 +173,7 @@ export const batchNorm: LayerHandler = {
   statisticBlobs: [0, 1, 2],
   macs: noMacs,
   convert: convertBatchNorm,
+  forward: forwardBatchNorm,
+  randomInit: randomBatchNorm,
+  calibrate: calibrateBatchNorm,
 };

@@ -1,7 +1,8 @@
 /** Concat, Slice and Split: joining, cutting and copying blobs along one axis. */
 import type { LayerParameter } from '../schema';
 import type { ConvertFn } from './convert-api';
-import { type LayerHandler, type Shape, ANY_FROM_1, bottomLabel, canonicalAxis, netError, noBlobs, noMacs, shapeText } from './handler';
+import { type LayerHandler, type Shape, ANY_FROM_1, bottomLabel, canonicalAxis, countOf, netError, noBlobs, noMacs, shapeText } from './handler';
+import { type ForwardFn, canonAxis } from './reference-api';
 
 /** `axis`, or the legacy non-negative `concat_dim`/`slice_dim`; never both. */
 function legacyAxis(layer: LayerParameter, axis: number | undefined, legacy: number | undefined, legacyName: string, input: Shape): number {
@@ -38,6 +39,47 @@ const convertSlice: ConvertFn = (ctx) => {
 
 const convertSplit: ConvertFn = (ctx) => ctx.outputShapes.map((_, i) => ctx.g.identity(ctx.inputs[0], { name: ctx.outName(i) }));
 
+const forwardConcat: ForwardFn = (ctx) => {
+  const outShape = ctx.outputShapes[0];
+  const cp = ctx.layer.concat_param ?? {};
+  const axis = canonAxis(cp.axis ?? cp.concat_dim ?? 1, outShape.length);
+  const outer = countOf(outShape, 0, axis);
+  const inner = countOf(outShape, axis + 1);
+  const out = ctx.alloc(outShape);
+  let offset = 0;
+  for (const b of ctx.bottoms) {
+    const len = b.shape[axis] * inner;
+    for (let o = 0; o < outer; o++) out.data.set(b.data.subarray(o * len, (o + 1) * len), o * outShape[axis] * inner + offset);
+    offset += len;
+  }
+  return [out];
+};
+
+const forwardSlice: ForwardFn = (ctx) => {
+  const x = ctx.bottoms[0];
+  const sp = ctx.layer.slice_param ?? {};
+  const axis = canonAxis(sp.axis ?? sp.slice_dim ?? 1, x.shape.length);
+  const outer = countOf(x.shape, 0, axis);
+  const inner = countOf(x.shape, axis + 1);
+  let offset = 0;
+  return ctx.outputShapes.map((s) => {
+    const out = ctx.alloc(s);
+    const len = s[axis] * inner;
+    for (let o = 0; o < outer; o++) out.data.set(x.data.subarray(o * x.shape[axis] * inner + offset, o * x.shape[axis] * inner + offset + len), o * len);
+    offset += len;
+    return out;
+  });
+};
+
+const forwardSplit: ForwardFn = (ctx) => {
+  const x = ctx.bottoms[0];
+  return ctx.outputShapes.map(() => {
+    const out = ctx.alloc(x.shape);
+    out.data.set(x.data);
+    return out;
+  });
+};
+
 export const concat: LayerHandler = {
   type: 'Concat',
   paramField: 'concat_param',
@@ -65,6 +107,7 @@ export const concat: LayerHandler = {
   blobShapes: noBlobs,
   macs: noMacs,
   convert: convertConcat,
+  forward: forwardConcat,
 };
 
 export const slice: LayerHandler = {
@@ -102,6 +145,7 @@ export const slice: LayerHandler = {
   blobShapes: noBlobs,
   macs: noMacs,
   convert: convertSlice,
+  forward: forwardSlice,
 };
 
 export const split: LayerHandler = {
@@ -113,4 +157,5 @@ export const split: LayerHandler = {
   blobShapes: noBlobs,
   macs: noMacs,
   convert: convertSplit,
+  forward: forwardSplit,
 };

@@ -1,9 +1,11 @@
-/** Convolution and Deconvolution: Caffe's BaseConvolutionLayer geometry; Convolution's TF conversion. */
+/** Convolution and Deconvolution: Caffe's BaseConvolutionLayer geometry; Convolution's TF conversion and reference kernel; their random init. */
+import { UnsupportedLayerError } from '../errors';
 import type { ConvolutionParameter, LayerParameter } from '../schema';
 import type { TensorRef } from '../tfgraph';
 import type { ConvertFn } from './convert-api';
 import { only1, unsupported } from './convert-util';
 import { type LayerHandler, type Shape, ANY_FROM_1, canonicalAxis, countOf, netError, noMacs, requireSameShapes } from './handler';
+import { type ForwardContext, type ForwardFn, type RandomInitFn, type Tensor, type Values, fillNormal, fillUniform } from './reference-api';
 
 /** Resolved geometry of a (de)convolution, one entry per spatial axis. */
 export interface ConvGeometry {
@@ -210,6 +212,70 @@ const convertConvolution: ConvertFn = (ctx) => {
   return [y];
 };
 
+/** One bottom's convolution; sums in float64, bias first, then (ci, ky, kx) in order. */
+function convolve(ctx: ForwardContext, x: Tensor<Values>): Tensor<Values> {
+  const p = ctx.layer;
+  const outShape = ctx.outputShapes[0];
+  const g = convGeometry(p, x.shape);
+  if (g.channelAxis !== 1 || x.shape.length !== 4) throw new UnsupportedLayerError(p.name ?? '', 'Convolution', 'is supported here only on 4-D NCHW blobs');
+  const [N, C, H, W] = x.shape;
+  const [, O, OH, OW] = outShape;
+  const [KH, KW] = g.kernel;
+  const [SH, SW] = g.stride;
+  const [PH, PW] = g.pad;
+  const [DH, DW] = g.dilation;
+  const cg = C / g.group;
+  const og = O / g.group;
+  const weights = ctx.blobs[0].data;
+  const bias = g.biasTerm ? ctx.blobs[1].data : undefined;
+  const out = ctx.alloc(outShape);
+  const acc = new Float64Array(OH * OW);
+  for (let n = 0; n < N; n++) {
+    for (let o = 0; o < O; o++) {
+      const grp = Math.floor(o / og);
+      acc.fill(bias ? bias[o] : 0);
+      for (let ci = 0; ci < cg; ci++) {
+        const c = grp * cg + ci;
+        const xBase = (n * C + c) * H * W;
+        for (let ky = 0; ky < KH; ky++) {
+          for (let kx = 0; kx < KW; kx++) {
+            const wv = weights[((o * cg + ci) * KH + ky) * KW + kx];
+            for (let oy = 0; oy < OH; oy++) {
+              const iy = oy * SH - PH + ky * DH;
+              if (iy < 0 || iy >= H) continue;
+              const row = xBase + iy * W;
+              const aRow = oy * OW;
+              for (let ox = 0; ox < OW; ox++) {
+                const ix = ox * SW - PW + kx * DW;
+                if (ix >= 0 && ix < W) acc[aRow + ox] += wv * x.data[row + ix];
+              }
+            }
+          }
+        }
+      }
+      out.data.set(acc, (n * O + o) * OH * OW);
+    }
+  }
+  return out;
+}
+
+const forwardConvolution: ForwardFn = (ctx) => ctx.bottoms.map((b) => convolve(ctx, b));
+
+/**
+ * Weights N(0, sqrt(2 / fan_in)), fan_in = the weight blob's count from axis 1; biases
+ * U(-0.05, 0.05). Shared with Deconvolution and InnerProduct (fan_in given by them).
+ */
+export function heInit(fanIn: (weightShape: Shape) => number): RandomInitFn {
+  return (ctx) => {
+    const w = ctx.blobShapes[0];
+    const out = [fillNormal(countOf(w), ctx.stream(0), Math.sqrt(2 / Math.max(1, fanIn(w))))];
+    for (let i = 1; i < ctx.blobShapes.length; i++) out.push(fillUniform(countOf(ctx.blobShapes[i]), ctx.stream(i), -0.05, 0.05));
+    return out;
+  };
+}
+
+const randomConv = heInit((w) => countOf(w, 1));
+
 export const convolution: LayerHandler = {
   type: 'Convolution',
   paramField: 'convolution_param',
@@ -227,6 +293,8 @@ export const convolution: LayerHandler = {
     return perImage * inputShapes.length;
   },
   convert: convertConvolution,
+  forward: forwardConvolution,
+  randomInit: randomConv,
 };
 
 /** Deconvolution: shapes and blobs; its MACs are not counted (only Convolution and InnerProduct are). */
@@ -239,4 +307,5 @@ export const deconvolution: LayerHandler = {
   outputShapes: outputs(true),
   blobShapes: (layer, inputShapes) => convBlobs(layer, inputShapes, true),
   macs: noMacs,
+  randomInit: randomConv,
 };

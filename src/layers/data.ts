@@ -37,6 +37,7 @@ export const input: LayerHandler = {
   },
   blobShapes: noBlobs,
   macs: noMacs,
+  givenTops: 'all',
 };
 
 /** Crop wins over the resize, which wins over the stored size (unknown). */
@@ -71,6 +72,7 @@ export const data: LayerHandler = {
   },
   blobShapes: noBlobs,
   macs: noMacs,
+  givenTops: 'first',
 };
 
 export const imageData: LayerHandler = {
@@ -88,6 +90,7 @@ export const imageData: LayerHandler = {
   },
   blobShapes: noBlobs,
   macs: noMacs,
+  givenTops: 'first',
 };
 
 export const memoryData: LayerHandler = {
@@ -105,6 +108,7 @@ export const memoryData: LayerHandler = {
   },
   blobShapes: noBlobs,
   macs: noMacs,
+  givenTops: 'first',
 };
 
 export const hdf5Data: LayerHandler = {
@@ -120,6 +124,7 @@ export const hdf5Data: LayerHandler = {
   },
   blobShapes: noBlobs,
   macs: noMacs,
+  givenTops: 'first',
 };
 
 export const dummyData: LayerHandler = {
@@ -141,4 +146,5 @@ export const dummyData: LayerHandler = {
   },
   blobShapes: noBlobs,
   macs: noMacs,
+  givenTops: 'first',
 };

@@ -2,6 +2,7 @@
 import type { TensorRef } from '../tfgraph';
 import type { ConvertFn } from './convert-api';
 import { type LayerHandler, netError, noBlobs, noMacs, requireSameShapes } from './handler';
+import type { ForwardFn } from './reference-api';
 
 const convertEltwise: ConvertFn = (ctx) => {
   const { g, layer } = ctx;
@@ -21,6 +22,32 @@ const convertEltwise: ConvertFn = (ctx) => {
     return c === 1 ? x : g.mul(x, g.scalar(ctx.name(`coeff${i}`), c), { name: ctx.name(`term${i}`) });
   });
   return [terms.length === 2 ? g.add(terms[0], terms[1], { name: ctx.outName(0) }) : g.addN(terms, { name: ctx.outName(0) })];
+};
+
+/** PROD rounds each product to storage precision, as Caffe's float32 multiplies do. */
+const forwardEltwise: ForwardFn = (ctx) => {
+  const { bottoms } = ctx;
+  const ep = ctx.layer.eltwise_param ?? {};
+  const op = ep.operation ?? 'SUM';
+  const coeff = ep.coeff ?? [];
+  const round = ctx.num.round;
+  const out = ctx.alloc(bottoms[0].shape);
+  const n = out.data.length;
+  for (let i = 0; i < n; i++) {
+    let v: number;
+    if (op === 'PROD') {
+      v = bottoms[0].data[i];
+      for (let b = 1; b < bottoms.length; b++) v = round(v * bottoms[b].data[i]);
+    } else if (op === 'MAX') {
+      v = bottoms[0].data[i];
+      for (let b = 1; b < bottoms.length; b++) v = Math.max(v, bottoms[b].data[i]);
+    } else {
+      v = 0;
+      for (let b = 0; b < bottoms.length; b++) v += (coeff.length > 0 ? coeff[b] : 1) * bottoms[b].data[i];
+    }
+    out.data[i] = v;
+  }
+  return [out];
 };
 
 export const eltwise: LayerHandler = {
@@ -44,4 +71,5 @@ export const eltwise: LayerHandler = {
   blobShapes: noBlobs,
   macs: noMacs,
   convert: convertEltwise,
+  forward: forwardEltwise,
 };

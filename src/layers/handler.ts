@@ -1,10 +1,12 @@
 /**
  * The layer-handler interface: everything the toolkit knows about one Caffe layer type, in one
- * place: shapes, learnable blobs, cost and the TF conversion (`convert`, see convert-api.ts).
+ * place: shapes, learnable blobs, cost, the TF conversion (`convert`, see convert-api.ts) and
+ * the reference kernel and random-init rule (`forward`, `randomInit`, see reference-api.ts).
  */
 import { NetError } from '../errors';
 import type { LayerParameter } from '../schema';
 import type { ConvertFn } from './convert-api';
+import type { CalibrateFn, ForwardFn, RandomInitFn } from './reference-api';
 
 export type { ConvertFn };
 
@@ -53,6 +55,24 @@ export interface LayerHandler {
   macs(layer: LayerParameter, inputShapes: Shape[], outputShapes: Shape[]): number;
   /** TF conversion (TEST phase); absent for types that cannot be converted. */
   readonly convert?: ConvertFn;
+
+  // --- The reference (src/reference runs these; see reference-api.ts) ---
+  /** Reference forward kernel (TEST phase); absent for types the reference cannot compute. */
+  readonly forward?: ForwardFn;
+  /**
+   * The reference skips the layer: it computes nothing a deploy net would use at test time
+   * (losses, Accuracy, Silence); its tops get no value.
+   */
+  readonly notEvaluated?: boolean;
+  /**
+   * A data layer's tops the reference needs given as inputs: 'all' (Input) or 'first' (the image;
+   * later tops are labels that only feed losses).
+   */
+  readonly givenTops?: 'all' | 'first';
+  /** Random weights for the stored blobs; absent: N(0, 0.05) for every blob. */
+  readonly randomInit?: RandomInitFn;
+  /** Calibration of the random stored blobs from a forward pass (BatchNorm's statistics). */
+  readonly calibrate?: CalibrateFn;
 }
 
 /** Elements in shape[start, end). An empty range is 1, as Caffe's count(). */

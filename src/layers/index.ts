@@ -1,10 +1,14 @@
 /**
  * Layer handlers: one module per Caffe layer type (or family of trivially similar types) with
- * its shape rule, stored blob shapes, cost and TF conversion, and shape inference over a whole net.
+ * its shape rule, stored blob shapes, cost, TF conversion, reference kernel and random-init rule,
+ * and shape inference over a whole net.
  */
 export { layerHandlers, handlerFor } from './registry';
 export type { Arity, LayerHandler, Shape } from './handler';
 export type { ChannelFold, ConvertContext, ConvertFn, HostArray, LayerBlob, LayoutHelpers } from './convert-api';
+export { FLOAT32, FLOAT64, fillNormal, fillUniform } from './reference-api';
+export type { CalibrateFn, ForwardContext, ForwardFn, NumericPolicy, RandomInitContext, RandomInitFn, RandomStream, Tensor, Values } from './reference-api';
+export { detExp, detLog, detTanh } from './det-math';
 export { batchNormAffine, checkGlobalStats } from './batch-norm';
 export { fusableActivation } from './activations';
 export { countOf } from './handler';

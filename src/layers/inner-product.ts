@@ -2,7 +2,9 @@
 import type { LayerParameter } from '../schema';
 import type { TensorRef, WeightSource } from '../tfgraph';
 import type { ConvertFn } from './convert-api';
+import { heInit } from './conv';
 import { type LayerHandler, type Shape, canonicalAxis, countOf, netError } from './handler';
+import { type ForwardFn, type RandomInitFn, canonAxis } from './reference-api';
 
 function geometry(layer: LayerParameter, input: Shape): { axis: number; k: number; n: number; bias: boolean; transpose: boolean } {
   const p = layer.inner_product_param ?? {};
@@ -62,6 +64,32 @@ const convertInnerProduct: ConvertFn = (ctx) => {
   return [act === undefined ? y : g.activation(y, act, { name: ctx.outName(0) })];
 };
 
+/** Sums in float64, bias first, then k in order. */
+const forwardInnerProduct: ForwardFn = (ctx) => {
+  const x = ctx.bottoms[0];
+  const ip = ctx.layer.inner_product_param ?? {};
+  const axis = canonAxis(ip.axis ?? 1, x.shape.length);
+  const M = countOf(x.shape, 0, axis);
+  const K = countOf(x.shape, axis);
+  const N = ip.num_output ?? 0;
+  const transpose = ip.transpose ?? false;
+  const weights = ctx.blobs[0].data;
+  const bias = (ip.bias_term ?? true) ? ctx.blobs[1].data : undefined;
+  const out = ctx.alloc(ctx.outputShapes[0]);
+  for (let m = 0; m < M; m++) {
+    for (let n = 0; n < N; n++) {
+      let s = bias ? bias[n] : 0;
+      for (let k = 0; k < K; k++) s += x.data[m * K + k] * (transpose ? weights[k * N + n] : weights[n * K + k]);
+      out.data[m * N + n] = s;
+    }
+  }
+  return [out];
+};
+
+/** As Convolution's; a transposed InnerProduct's fan_in is the weight blob's axis 0. */
+const randomInnerProduct: RandomInitFn = (ctx) =>
+  heInit((w) => ((ctx.layer.inner_product_param?.transpose ?? false) ? w[0] : countOf(w, 1)))(ctx);
+
 export const innerProduct: LayerHandler = {
   type: 'InnerProduct',
   paramField: 'inner_product_param',
@@ -83,4 +111,6 @@ export const innerProduct: LayerHandler = {
     return g.k * g.n;
   },
   convert: convertInnerProduct,
+  forward: forwardInnerProduct,
+  randomInit: randomInnerProduct,
 };

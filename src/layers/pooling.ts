@@ -2,7 +2,9 @@
 import type { LayerParameter, PoolingParameter } from '../schema';
 import type { ConvertFn } from './convert-api';
 import { unsupported } from './convert-util';
+import { UnsupportedLayerError } from '../errors';
 import { type LayerHandler, type Shape, netError, noBlobs, noMacs } from './handler';
+import type { ForwardFn } from './reference-api';
 
 export interface PoolGeometry {
   kernel: [number, number];
@@ -128,6 +130,50 @@ const convertPooling: ConvertFn = (ctx) => {
   return [g.mul(avg, c, { name: ctx.outName(0) })];
 };
 
+/** MAX and AVE; AVE sums in float64 and divides once. The mask top is not computed. */
+const forwardPooling: ForwardFn = (ctx) => {
+  const p = ctx.layer;
+  const x = ctx.bottoms[0];
+  const outShape = ctx.outputShapes[0];
+  const g = poolGeometry(p, x.shape);
+  const pool = p.pooling_param?.pool ?? 'MAX';
+  if (pool !== 'MAX' && pool !== 'AVE') throw new UnsupportedLayerError(p.name ?? '', 'Pooling', `pool ${pool} is not supported by the reference forward pass`);
+  const [N, C, H, W] = x.shape;
+  const [, , OH, OW] = outShape;
+  const [KH, KW] = g.kernel;
+  const [SH, SW] = g.stride;
+  const [PH, PW] = g.pad;
+  const out = ctx.alloc(outShape);
+  for (let nc = 0; nc < N * C; nc++) {
+    const xb = nc * H * W;
+    for (let oy = 0; oy < OH; oy++) {
+      for (let ox = 0; ox < OW; ox++) {
+        let hs = oy * SH - PH;
+        let ws = ox * SW - PW;
+        let he = Math.min(hs + KH, H + PH);
+        let we = Math.min(ws + KW, W + PW);
+        // Caffe's AVE divides by the window clipped to the padded image, before clipping to the image.
+        const size = (he - hs) * (we - ws);
+        hs = Math.max(hs, 0);
+        ws = Math.max(ws, 0);
+        he = Math.min(he, H);
+        we = Math.min(we, W);
+        let v: number;
+        if (pool === 'MAX') {
+          v = -3.4028234663852886e38;
+          for (let y = hs; y < he; y++) for (let xx = ws; xx < we; xx++) v = Math.max(v, x.data[xb + y * W + xx]);
+        } else {
+          let s = 0;
+          for (let y = hs; y < he; y++) for (let xx = ws; xx < we; xx++) s += x.data[xb + y * W + xx];
+          v = s / size;
+        }
+        out.data[(nc * OH + oy) * OW + ox] = v;
+      }
+    }
+  }
+  return [out];
+};
+
 export const pooling: LayerHandler = {
   type: 'Pooling',
   paramField: 'pooling_param',
@@ -151,4 +197,5 @@ export const pooling: LayerHandler = {
   blobShapes: noBlobs,
   macs: noMacs,
   convert: convertPooling,
+  forward: forwardPooling,
 };

@@ -1,7 +1,8 @@
 /** PReLU: ReLU with a learned negative slope per channel (axis 1) or one for all. */
 import type { ConvertFn } from './convert-api';
 import { channelShape } from './convert-util';
-import { type LayerHandler, ONE, netError, noMacs } from './handler';
+import { type LayerHandler, ONE, countOf, netError, noMacs } from './handler';
+import type { ForwardFn, RandomInitFn } from './reference-api';
 
 const convertPReLU: ConvertFn = (ctx) => {
   const rank = ctx.inputShapes[0].length;
@@ -9,6 +10,24 @@ const convertPReLU: ConvertFn = (ctx) => {
   const shape = ctx.layer.prelu_param?.channel_shared ? [1] : channelShape(a.length, rank);
   return [ctx.g.prelu(ctx.inputs[0], { data: a, shape }, { name: ctx.outName(0) })];
 };
+
+const forwardPReLU: ForwardFn = (ctx) => {
+  const x = ctx.bottoms[0];
+  const slopes = ctx.blobs[0].data;
+  const shared = ctx.layer.prelu_param?.channel_shared ?? false;
+  const c = x.shape.length > 1 ? x.shape[1] : 1;
+  const inner = countOf(x.shape, 2);
+  const out = ctx.alloc(x.shape);
+  for (let i = 0; i < x.data.length; i++) {
+    const s = shared ? slopes[0] : slopes[Math.floor(i / inner) % c];
+    const v = x.data[i];
+    out.data[i] = v > 0 ? v : v * s;
+  }
+  return [out];
+};
+
+/** Slopes 0.25, Caffe's default filler. */
+const randomPReLU: RandomInitFn = (ctx) => ctx.blobShapes.map((s) => new Float32Array(countOf(s)).fill(0.25));
 
 export const prelu: LayerHandler = {
   type: 'PReLU',
@@ -27,4 +46,6 @@ export const prelu: LayerHandler = {
   },
   macs: noMacs,
   convert: convertPReLU,
+  forward: forwardPReLU,
+  randomInit: randomPReLU,
 };

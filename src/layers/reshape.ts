@@ -1,6 +1,14 @@
 /** Reshape and Flatten: new shapes for the same data. */
 import type { ConvertFn } from './convert-api';
 import { type LayerHandler, type Shape, ONE, canonicalAxis, countOf, netError, noBlobs, noMacs, shapeText } from './handler';
+import type { ForwardFn } from './reference-api';
+
+/** The same values in the new shape. */
+const forwardReshape: ForwardFn = (ctx) => {
+  const out = ctx.alloc(ctx.outputShapes[0]);
+  out.data.set(ctx.bottoms[0].data);
+  return [out];
+};
 
 /** Reshape and Flatten: in Caffe's element order (see convert-api.ts). */
 const convertReshape: ConvertFn = (ctx) => {
@@ -67,6 +75,7 @@ export const reshape: LayerHandler = {
   blobShapes: noBlobs,
   macs: noMacs,
   convert: convertReshape,
+  forward: forwardReshape,
 };
 
 export const flatten: LayerHandler = {
@@ -85,4 +94,5 @@ export const flatten: LayerHandler = {
   blobShapes: noBlobs,
   macs: noMacs,
   convert: convertReshape,
+  forward: forwardReshape,
 };

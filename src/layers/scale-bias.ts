@@ -5,7 +5,8 @@
 import type { LayerParameter } from '../schema';
 import type { ConvertFn } from './convert-api';
 import { hostOperand, tensorOperand } from './convert-util';
-import { type LayerHandler, type Shape, bottomLabel, canonicalAxis, netError, noMacs, shapeText } from './handler';
+import { type LayerHandler, type Shape, bottomLabel, canonicalAxis, countOf, netError, noMacs, shapeText } from './handler';
+import { type ForwardContext, type ForwardFn, type RandomInitFn, type Tensor, type Values, canonAxis, fillUniform } from './reference-api';
 
 interface BroadcastParam {
   axis?: number;
@@ -82,6 +83,47 @@ const convertBias: ConvertFn = (ctx) => {
   return [g.add(ctx.inputs[0], b, { name: ctx.outName(0) })];
 };
 
+/**
+ * y = x * s (+ b) or x + b, broadcast at the operand's axis. With a bias Caffe rounds x * gamma
+ * to float32 before adding beta (num.round).
+ */
+function forwardBroadcast(ctx: ForwardContext, isScale: boolean): Tensor<Values>[] {
+  const { bottoms, blobs: w, layer: p } = ctx;
+  const x = bottoms[0];
+  const bp = (isScale ? p.scale_param : p.bias_param) ?? {};
+  const operand = bottoms.length > 1 ? bottoms[1].data : w[0].data;
+  const opShape = bottoms.length > 1 ? bottoms[1].shape : w[0].shape;
+  const axis = opShape.length === 0 ? 0 : canonAxis(bp.axis ?? 1, x.shape.length);
+  const outer = countOf(x.shape, 0, axis);
+  const dim = countOf(opShape);
+  const inner = countOf(x.shape, axis + opShape.length);
+  const biasBlob = isScale && (p.scale_param?.bias_term ?? false) ? w[bottoms.length > 1 ? 0 : 1].data : undefined;
+  const round = ctx.num.round;
+  const out = ctx.alloc(x.shape);
+  for (let o = 0; o < outer; o++) {
+    for (let d = 0; d < dim; d++) {
+      const a = operand[d];
+      const b = biasBlob ? biasBlob[d] : 0;
+      const base = (o * dim + d) * inner;
+      for (let i = 0; i < inner; i++) {
+        out.data[base + i] = isScale ? (biasBlob ? round(x.data[base + i] * a) + b : x.data[base + i] * a) : x.data[base + i] + a;
+      }
+    }
+  }
+  return [out];
+}
+
+const forwardScale: ForwardFn = (ctx) => forwardBroadcast(ctx, true);
+const forwardBias: ForwardFn = (ctx) => forwardBroadcast(ctx, false);
+
+/** Gamma U(ctx.gamma) (one bottom only), beta U(-0.1, 0.1). */
+const randomScale: RandomInitFn = (ctx) =>
+  ctx.blobShapes.map((s, i) =>
+    i === 0 && ctx.bottoms === 1 ? fillUniform(countOf(s), ctx.stream(i), ctx.gamma[0], ctx.gamma[1]) : fillUniform(countOf(s), ctx.stream(i), -0.1, 0.1),
+  );
+
+const randomBias: RandomInitFn = (ctx) => ctx.blobShapes.map((s, i) => fillUniform(countOf(s), ctx.stream(i), -0.1, 0.1));
+
 export const scale: LayerHandler = {
   type: 'Scale',
   paramField: 'scale_param',
@@ -103,6 +145,8 @@ export const scale: LayerHandler = {
   },
   macs: noMacs,
   convert: convertScale,
+  forward: forwardScale,
+  randomInit: randomScale,
 };
 
 export const bias: LayerHandler = {
@@ -121,4 +165,6 @@ export const bias: LayerHandler = {
   },
   macs: noMacs,
   convert: convertBias,
+  forward: forwardBias,
+  randomInit: randomBias,
 };

@@ -1,13 +1,13 @@
 /**
  * The bvlc flavour computes what the official (Axpy) flavour computes: the same weights, loaded by
  * layer name, give the same outputs. Checked on the SE families of the release at a small input
- * (32x32, 10 classes) with the reference forward pass (src/caffemodel/reference-forward.ts, itself
+ * (32x32, 10 classes) with the reference forward pass (src/reference/forward.ts, itself
  * checked against real Caffe layer by layer in test/parity), which runs the release's Axpy as
  * Caffe with that layer does and the bvlc gate with stock Reshape, Scale (axis 0) and Eltwise.
  */
 import { findArch, resolveOptions, type Flavor } from '../../src/archs';
 import { inferShapes } from '../../src/layers';
-import { referenceForward, type Tensor } from '../../src/caffemodel/reference-forward';
+import { referenceForward, type Tensor } from '../../src/reference';
 import type { LayerWeights } from '../../src/caffemodel/types';
 import type { NetParameter } from '../../src/schema';
 

@@ -6,7 +6,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { NetBuilder } from '../../src/builder';
-import { randomWeights } from '../../src/caffemodel/random';
+import { randomWeights } from '../../src/reference';
 import { convertNet } from '../../src/convert';
 import { writeGraphModel } from '../../src/tfgraph';
 import { senet } from '../helpers/cli';

@@ -2,7 +2,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import type { Caffemodel } from '../../src/caffemodel';
-import { type Tensor, referenceForward } from '../../src/caffemodel/reference-forward';
+import { type Tensor, referenceForward } from '../../src/reference';
 import { convertNet, type ConvertNetOptions } from '../../src/convert';
 import { initBackend, loadModel, runModel, type BackendName } from '../../src/runtime';
 import type { NetParameter } from '../../src/schema';
@@ -46,7 +46,7 @@ function inputBlob(net: NetParameter): string {
   return name;
 }
 
-/** Caffe's TEST-phase forward of the net on `input` by the project's reference (src/caffemodel). */
+/** Caffe's TEST-phase forward of the net on `input` by the project's reference (src/reference). */
 export function referenceBlobs(net: NetParameter, weights: Weights, input: Arr): Map<string, Arr> {
   return referenceForward(net, { inputs: { [inputBlob(net)]: input }, weights });
 }

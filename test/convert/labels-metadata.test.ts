@@ -7,7 +7,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { NetBuilder, printNet } from '../../src/builder';
 import { writeCaffemodel, type Caffemodel } from '../../src/caffemodel';
-import { randomWeights } from '../../src/caffemodel/random';
+import { randomWeights } from '../../src/reference';
 import { main } from '../../src/cli/main';
 import { caffeBlobOrder, convertNet, findClassifier } from '../../src/convert';
 import { UsageError } from '../../src/errors';

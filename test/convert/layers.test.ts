@@ -1,6 +1,6 @@
 /**
  * Per-layer-type conversion tests: tiny nets, seeded weights, the converted graph on the cpu
- * backend against the NCHW reference of Caffe's forward (src/caffemodel/reference-forward.ts).
+ * backend against the NCHW reference of Caffe's forward (src/reference/forward.ts).
  */
 import { NetBuilder, type Top } from '../../src/builder';
 import { convertNet } from '../../src/convert';

@@ -1,7 +1,7 @@
 /**
  * Real Caffe models trained by others (../shared/reference/models): LeNet (V2 prototxt and
  * caffemodel) and CIFAR-10 quick (V1 prototxt with input_dim, V1 caffemodel). Converted, run on
- * real test images, compared with the project's NCHW reference of Caffe's forward (src/caffemodel/reference-forward.ts).
+ * real test images, compared with the project's NCHW reference of Caffe's forward (src/reference/forward.ts).
  */
 import * as fs from 'fs';
 import { gunzipSync } from 'fflate';

@@ -3,7 +3,7 @@
  * where not committed), every blob is present with the shape our shape inference gives, and our
  * plain reference forward pass agrees with Caffe on every blob within the parity tolerances.
  */
-import { referenceForward } from '../../src/caffemodel/reference-forward';
+import { referenceForward } from '../../src/reference';
 import { countOf, inferShapes } from '../../src/layers';
 import { readNpz } from '../../src/runtime/npy';
 import * as path from 'path';

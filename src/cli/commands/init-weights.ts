@@ -1,6 +1,6 @@
 import type { Argv, CommandModule } from 'yargs';
 import { writeCaffemodel } from '../../caffemodel';
-import { randomWeights } from '../../caffemodel/random';
+import { randomWeights } from '../../reference';
 import { UsageError } from '../../errors';
 import { readNpy, toFloat32 } from '../../runtime/npy';
 import { readNetText } from '../../upgrade';

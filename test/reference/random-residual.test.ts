@@ -1,6 +1,6 @@
 /** randomWeights' residualGamma: which Scale layers end a residual branch, and what changes. */
 import * as path from 'path';
-import { randomWeights, residualBranchScales } from '../../src/caffemodel/random';
+import { randomWeights, residualBranchScales } from '../../src/reference';
 import { inferShapes } from '../../src/layers';
 import type { NetParameter } from '../../src/schema';
 import { parseNetText, readNetText } from '../../src/upgrade';

@@ -3,13 +3,11 @@
  * calibration so that deep residual nets give a sane forward pass.
  *
  * Every blob is filled from its own stream (prng.ts: seed, layer name, blob index), so adding a
- * layer does not change the others. Fills (the same rules as the project's Caffe oracle `init`):
- * - Convolution / Deconvolution / InnerProduct weights N(0, sqrt(2 / fan_in)), fan_in = the
- *   weight blob's count from axis 1 (axis 0 for a transposed InnerProduct); biases U(-0.05, 0.05).
- * - BatchNorm: mean U(-0.1, 0.1), variance U(0.5, 1.5), scale factor F (default 1), the stored
- *   statistics multiplied by F.
- * - Scale: gamma U(0.5, 1.5) (one bottom only), beta U(-0.1, 0.1). Bias: U(-0.1, 0.1).
- * - PReLU: slopes 0.25 (Caffe's default filler). Anything else: N(0, 0.05).
+ * layer does not change the others. Each type's fill is its handler's `randomInit` (the same
+ * rules as the project's Caffe oracle `init`: Convolution / Deconvolution / InnerProduct He
+ * normal weights and U(-0.05, 0.05) biases, BatchNorm random statistics times the scale factor,
+ * Scale gamma U(0.5, 1.5) and beta U(-0.1, 0.1), Bias U(-0.1, 0.1), PReLU 0.25); a type without
+ * one gets N(0, 0.05) for every blob.
  *
  * - Optional `residualGamma: [lo, hi]`: the gamma of each Scale that ends a residual branch is
  *   U(lo, hi) instead (small gamma, as trained nets and zero/small-gamma initialisations have), so
@@ -17,18 +15,17 @@
  *   Found structurally (residualBranchScales): the x of an Axpy (a * x + y), or the deeper
  *   operands of an Eltwise SUM, traced back through an SE gate (a Scale with two bottoms).
  *
- * Calibration runs the net once (reference-forward.ts) on an N(0, 1) image drawn from the seed
- * (stream "<calibration input>", 0) or on a given input, and sets each BatchNorm's statistics to
- * the per-channel mean m and variance v of what reaches it: stored mean (m + U(-0.1, 0.1) sqrt(v))
- * F and variance v U(0.5, 1.5) F (streams: layer name, 100 and 101), v floored at 1e-4. Layers
- * with fewer than two values per channel keep their random statistics.
+ * Calibration runs the net once (forward.ts, float32 mode) on an N(0, 1) image drawn from the
+ * seed (stream "<calibration input>", 0) or on a given input, and lets each handler with a
+ * `calibrate` rule set its stored blobs from what reaches it (BatchNorm: its statistics from the
+ * per-channel mean and variance, streams: layer name, 100 and 101).
  */
 import { WeightsError } from '../errors';
-import { type LayerShapes, countOf, inferShapes, inputBlobs } from '../layers';
+import { type LayerShapes, type RandomInitContext, countOf, fillNormal, inferShapes, inputBlobs, layerHandlers } from '../layers';
+import type { BlobData, LayerWeights } from '../caffemodel';
 import type { LayerParameter, NetParameter } from '../schema';
+import { type Tensor, referenceForward } from './forward';
 import { Rng } from './prng';
-import { type Tensor, referenceForward } from './reference-forward';
-import type { BlobData, LayerWeights } from './types';
 
 export interface CalibrateOptions {
   /** Calibration data for the net's single input; default an N(0, 1) tensor drawn from the seed. */
@@ -48,58 +45,24 @@ export interface RandomWeightsOptions {
   residualGamma?: [number, number];
 }
 
-function fillNormal(n: number, rng: Rng, sd: number): Float32Array {
-  const out = new Float32Array(n);
-  for (let i = 0; i < n; i++) out[i] = rng.normal() * sd;
-  return out;
+const DEFAULT_GAMMA: [number, number] = [0.5, 1.5];
+
+function initContext(ls: LayerShapes, layer: LayerParameter, seed: number, factor: number, gamma: readonly [number, number]): RandomInitContext {
+  return {
+    layer,
+    blobShapes: ls.blobShapes,
+    bottoms: ls.bottoms.length,
+    stream: (i) => new Rng(seed, ls.name, i),
+    bnScaleFactor: factor,
+    gamma,
+  };
 }
 
-function fillUniform(n: number, rng: Rng, lo: number, hi: number): Float32Array {
-  const out = new Float32Array(n);
-  for (let i = 0; i < n; i++) out[i] = rng.uniform(lo, hi);
-  return out;
-}
-
-function blob(shape: number[], data: Float32Array): BlobData {
-  return { shape: shape.slice(), legacy: false, data };
-}
-
-/** The filled blobs of one layer (before calibration). */
-function fillLayer(ls: LayerShapes, bottoms: number, transposeIp: boolean, seed: number, factor: number, gamma: [number, number]): BlobData[] {
-  const shapes = ls.blobShapes;
-  const stream = (i: number): Rng => new Rng(seed, ls.name, i);
-  switch (ls.type) {
-    case 'Convolution':
-    case 'Deconvolution':
-    case 'InnerProduct': {
-      const w = shapes[0];
-      const fanIn = Math.max(1, transposeIp ? w[0] : countOf(w, 1));
-      const out = [blob(w, fillNormal(countOf(w), stream(0), Math.sqrt(2 / fanIn)))];
-      for (let i = 1; i < shapes.length; i++) out.push(blob(shapes[i], fillUniform(countOf(shapes[i]), stream(i), -0.05, 0.05)));
-      return out;
-    }
-    case 'BatchNorm': {
-      const mean = fillUniform(countOf(shapes[0]), stream(0), -0.1, 0.1);
-      const variance = fillUniform(countOf(shapes[1]), stream(1), 0.5, 1.5);
-      if (factor !== 1) {
-        for (let i = 0; i < mean.length; i++) mean[i] *= factor;
-        for (let i = 0; i < variance.length; i++) variance[i] *= factor;
-      }
-      const f = new Float32Array(countOf(shapes[2]));
-      f[0] = factor;
-      return [blob(shapes[0], mean), blob(shapes[1], variance), blob(shapes[2], f)];
-    }
-    case 'Scale':
-      return shapes.map((s, i) =>
-        blob(s, i === 0 && bottoms === 1 ? fillUniform(countOf(s), stream(i), gamma[0], gamma[1]) : fillUniform(countOf(s), stream(i), -0.1, 0.1)),
-      );
-    case 'Bias':
-      return shapes.map((s, i) => blob(s, fillUniform(countOf(s), stream(i), -0.1, 0.1)));
-    case 'PReLU':
-      return shapes.map((s) => blob(s, new Float32Array(countOf(s)).fill(0.25)));
-    default:
-      return shapes.map((s, i) => blob(s, fillNormal(countOf(s), stream(i), 0.05)));
-  }
+/** The filled blobs of one layer (before calibration): its handler's rule, else N(0, 0.05). */
+function fillLayer(ls: LayerShapes, ctx: RandomInitContext): BlobData[] {
+  const rule = layerHandlers.get(ls.type)?.randomInit;
+  const values = rule !== undefined ? rule(ctx) : ls.blobShapes.map((s, i) => fillNormal(countOf(s), ctx.stream(i), 0.05));
+  return ls.blobShapes.map((s, i) => ({ shape: s.slice(), legacy: false, data: values[i] }));
 }
 
 /**
@@ -117,14 +80,16 @@ export function randomWeights(net: NetParameter, opts: RandomWeightsOptions): La
   const params = new Map((net.layer ?? []).map((l) => [l.name ?? '', l]));
   const residual = rg === undefined ? new Set<string>() : residualBranchScales(shapes.layers, params);
   const weights: LayerWeights[] = [];
+  const contexts = new Map<string, RandomInitContext>();
   for (const ls of shapes.layers) {
     if (ls.blobShapes.length === 0) continue;
-    const p = params.get(ls.name);
-    const transposeIp = ls.type === 'InnerProduct' && (p?.inner_product_param?.transpose ?? false);
-    const gamma: [number, number] = rg !== undefined && residual.has(ls.name) ? rg : [0.5, 1.5];
-    weights.push({ name: ls.name, type: ls.type, blobs: fillLayer(ls, ls.bottoms.length, transposeIp, opts.seed, factor, gamma) });
+    const p = params.get(ls.name) ?? { name: ls.name, type: ls.type };
+    const gamma = rg !== undefined && residual.has(ls.name) ? rg : DEFAULT_GAMMA;
+    const ctx = initContext(ls, p, opts.seed, factor, gamma);
+    contexts.set(ls.name, ctx);
+    weights.push({ name: ls.name, type: ls.type, blobs: fillLayer(ls, ctx) });
   }
-  if (opts.calibrate) calibrate(net, shapes, weights, opts.seed, factor, typeof opts.calibrate === 'object' ? opts.calibrate : {});
+  if (opts.calibrate) calibrate(net, shapes, weights, contexts, opts.seed, typeof opts.calibrate === 'object' ? opts.calibrate : {});
   return weights;
 }
 
@@ -171,7 +136,14 @@ function singleInput(shapes: ReturnType<typeof inferShapes>): [string, number[]]
   return sources[0];
 }
 
-function calibrate(net: NetParameter, shapes: ReturnType<typeof inferShapes>, weights: LayerWeights[], seed: number, factor: number, opts: CalibrateOptions): void {
+function calibrate(
+  net: NetParameter,
+  shapes: ReturnType<typeof inferShapes>,
+  weights: LayerWeights[],
+  contexts: ReadonlyMap<string, RandomInitContext>,
+  seed: number,
+  opts: CalibrateOptions,
+): void {
   const [inputName, inputShape] = singleInput(shapes);
   const n = countOf(inputShape);
   let data: Float32Array;
@@ -190,34 +162,10 @@ function calibrate(net: NetParameter, shapes: ReturnType<typeof inferShapes>, we
     weights: byName,
     shapes,
     beforeLayer(ls, _param, bottoms) {
-      if (ls.type !== 'BatchNorm') return;
-      const x = bottoms[0];
-      const N = x.shape[0];
-      const C = x.shape.length > 1 ? x.shape[1] : 1;
-      const inner = countOf(x.shape) / (N * C);
-      if (N * inner < 2) return;
+      const rule = layerHandlers.get(ls.type)?.calibrate;
       const blobs = byName.get(ls.name);
-      if (blobs === undefined) return;
-      const r0 = new Rng(seed, ls.name, 100);
-      const r1 = new Rng(seed, ls.name, 101);
-      const mean = blobs[0].data;
-      const variance = blobs[1].data;
-      for (let c = 0; c < C; c++) {
-        let s = 0;
-        let ss = 0;
-        for (let b = 0; b < N; b++) {
-          const base = (b * C + c) * inner;
-          for (let i = 0; i < inner; i++) {
-            const v = x.data[base + i];
-            s += v;
-            ss += v * v;
-          }
-        }
-        const m = s / (N * inner);
-        const v = Math.max(ss / (N * inner) - m * m, 1e-4);
-        mean[c] = (m + r0.uniform(-0.1, 0.1) * Math.sqrt(v)) * factor;
-        variance[c] = v * r1.uniform(0.5, 1.5) * factor;
-      }
+      const ctx = contexts.get(ls.name);
+      if (rule !== undefined && blobs !== undefined && ctx !== undefined) rule(ctx, bottoms, blobs);
     },
   });
 }
