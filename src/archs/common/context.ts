@@ -1,51 +1,64 @@
 /**
- * Phase-aware building blocks shared by every architecture family. An architecture is written once
- * against `ArchContext`; the context decides what the deploy and the train/test nets differ in:
- * the data layers, fillers and learning-rate multipliers, BatchNorm's statistics mode, and the head.
+ * The one context every architecture is written against, in the spirit of pycaffe's net_spec: each
+ * layer is a call with a parameter object naming its bottom and settings, and returns its top. The
+ * context decides what the deploy and the train/test nets differ in (data layers, fillers and
+ * multipliers, BatchNorm's statistics mode, the head), following the family's `Convention`.
+ * Optional settings are written only when given: the published files differ in which defaults they
+ * spell out, and the generated files match them.
  */
-import { NetBuilder, type LayerFields, type Loose, type Top } from '../../builder';
+import { NetBuilder, type Loose, type Top } from '../../builder';
 import { UsageError } from '../../errors';
-import type { ConvolutionParameter, FillerParameter, InnerProductParameter, ParamSpec } from '../../schema';
-import type { ArchOptions, TrainDataOptions } from '../types';
+import type { ConvolutionParameter, PoolingParameter } from '../../schema';
+import type { ArchOptions } from '../types';
+import type { Convention, Recipe } from './conventions';
+import { dataLayers } from './data';
 
-/** How learnable layers are initialised and trained in the train phase. */
-export interface TrainStyle {
-  weightFiller: Loose<FillerParameter>;
-  biasFiller: Loose<FillerParameter>;
-  /** `param` specs for weights and biases; `undefined` leaves them out (Caffe's defaults: lr 1, decay 1). */
-  weightParam?: Loose<ParamSpec>;
-  biasParam?: Loose<ParamSpec>;
+export interface Named {
+  name: string;
+  bottom: Top;
 }
 
-/** msra weights, zero biases, biases learning twice as fast without weight decay (the common recipe). */
-export const DEFAULT_TRAIN_STYLE: TrainStyle = {
-  weightFiller: { type: 'msra' },
-  biasFiller: { type: 'constant', value: 0 },
-  weightParam: { lr_mult: 1, decay_mult: 1 },
-  biasParam: { lr_mult: 2, decay_mult: 0 },
-};
+export interface ConvSpec extends Named {
+  /** num_output */
+  out: number;
+  kernel: number;
+  stride?: number;
+  pad?: number;
+  group?: number;
+  /** Caffe's default is a bias; `false` writes `bias_term: false`. */
+  bias?: boolean;
+  /** Train-phase recipe; the convention's unless given. */
+  recipe?: Recipe;
+}
 
-/** Names of the layers that follow a convolution (BatchNorm, Scale, ReLU); see `convBn`. */
-export interface BnNames {
+/** The layers after a convolution: BatchNorm, its Scale and an optional ReLU (`relu` names it). */
+export interface BnSpec {
   bn: string;
   scale: string;
-  /** Omit for no ReLU. */
   relu?: string;
+}
+
+export interface PoolSpec extends Named {
+  pool: 'MAX' | 'AVE';
+  kernel?: number;
+  stride?: number;
+  pad?: number;
+  global?: true;
+  engine?: PoolingParameter['engine'];
 }
 
 export class ArchContext {
   readonly n: NetBuilder;
-  readonly style: TrainStyle;
   /** The label blob, set by `data()` in the train phase. */
   private labelTop?: Top;
 
   constructor(
     readonly opts: ArchOptions,
-    netName: string,
-    init: { comments?: string[]; style?: Partial<TrainStyle> } = {},
+    name: string,
+    readonly convention: Convention,
   ) {
-    this.n = new NetBuilder(netName, { comments: init.comments });
-    this.style = { ...DEFAULT_TRAIN_STYLE, ...init.style };
+    const netName = convention.phaseSuffix ? `${name}_${opts.phase === 'train' ? 'train_test' : 'deploy'}` : name;
+    this.n = new NetBuilder(netName, { comments: [...convention.comments] });
     if (opts.phase === 'train' && opts.train === undefined) {
       throw new UsageError('the train phase needs data options (--source and --test-source)');
     }
@@ -55,41 +68,11 @@ export class ArchContext {
     return this.opts.phase === 'train';
   }
 
-  /**
-   * The input. Deploy: an Input layer 'data' [batch, 3, size, size]. Train: one data layer per
-   * phase (both named 'data', told apart by `include { phase }`) with tops 'data' and 'label'.
-   */
+  /** The input blob 'data' (and, in the train phase, 'label'); see `dataLayers`. */
   data(): Top {
-    const { n, opts } = this;
-    if (!this.train) return n.input('data', [opts.batch, 3, opts.inputSize, opts.inputSize]);
-    const t = opts.train!;
-    let data: Top | undefined;
-    for (const phase of ['TRAIN', 'TEST'] as const) {
-      const training = phase === 'TRAIN';
-      const fields: LayerFields = { include: { phase }, transform_param: transformParam(t, training) };
-      const batch = training ? opts.batch : t.testBatch;
-      const source = training ? t.trainSource : t.testSource;
-      let type: string;
-      if (t.backend === 'imagedata') {
-        type = 'ImageData';
-        fields.image_data_param = {
-          source,
-          batch_size: batch,
-          ...(training ? { shuffle: true } : {}),
-          new_height: t.newHeight,
-          new_width: t.newWidth,
-          root_folder: t.rootFolder,
-        };
-      } else {
-        type = 'Data';
-        fields.data_param = { source, batch_size: batch, backend: t.backend === 'lmdb' ? 'LMDB' : 'LEVELDB' };
-      }
-      // Both are named 'data', Caffe's convention: only one of them exists in either phase.
-      const [d, l] = n.add(type, 'data', [], fields, { tops: ['data', 'label'] });
-      data ??= d;
-      this.labelTop ??= l;
-    }
-    return data!;
+    const { data, label } = dataLayers(this.n, this.opts);
+    this.labelTop = label;
+    return data;
   }
 
   /** The label blob of the train phase. */
@@ -98,91 +81,101 @@ export class ArchContext {
     return this.labelTop;
   }
 
-  /** Convolution; in the train phase with fillers and per-blob learning-rate multipliers. */
-  conv(name: string, x: Top, p: Loose<ConvolutionParameter>): Top {
-    if (!this.train) return this.n.conv(name, x, p);
-    const bias = p.bias_term !== false;
-    return this.n.conv(
-      name,
-      x,
-      { ...p, weight_filler: this.style.weightFiller, ...(bias ? { bias_filler: this.style.biasFiller } : {}) },
-      this.paramFields(bias),
-    );
+  conv(c: ConvSpec): Top {
+    const p: Loose<ConvolutionParameter> = {
+      num_output: c.out,
+      bias_term: c.bias === false ? false : undefined,
+      pad: c.pad,
+      kernel_size: c.kernel,
+      group: c.group,
+      stride: c.stride,
+    };
+    if (!this.train) return this.n.conv(c.name, c.bottom, p);
+    const { weight_filler, bias_filler, param } = (c.recipe ?? this.convention.conv)(c.bias !== false);
+    return this.n.conv(c.name, c.bottom, { ...p, weight_filler, bias_filler }, param ? { param } : {});
   }
 
-  /** InnerProduct; in the train phase with fillers and multipliers as `conv`. */
-  fc(name: string, x: Top, p: Loose<InnerProductParameter>): Top {
-    if (!this.train) return this.n.fc(name, x, p);
-    const bias = p.bias_term !== false;
-    return this.n.fc(
-      name,
-      x,
-      { ...p, weight_filler: this.style.weightFiller, ...(bias ? { bias_filler: this.style.biasFiller } : {}) },
-      this.paramFields(bias),
-    );
+  /** InnerProduct (always with a bias). */
+  fc(c: Named & { out: number }): Top {
+    if (!this.train) return this.n.fc(c.name, c.bottom, { num_output: c.out });
+    const { weight_filler, bias_filler, param } = this.convention.fc(true);
+    return this.n.fc(c.name, c.bottom, { num_output: c.out, weight_filler, bias_filler }, param ? { param } : {});
   }
 
-  private paramFields(bias: boolean): LayerFields {
-    const { weightParam, biasParam } = this.style;
-    if (weightParam === undefined) return {};
-    return { param: bias ? [weightParam, biasParam ?? {}] : [weightParam] };
+  batchNorm(c: Named & { inPlace?: boolean }): Top {
+    const inPlace = c.inPlace ?? true;
+    const rule = this.convention.batchNorm(this.train);
+    if (rule === undefined) return this.n.add1('BatchNorm', c.name, c.bottom, {}, { inPlace });
+    return this.n.batchNorm(c.name, c.bottom, rule.p, rule.param ? { param: rule.param } : {}, inPlace);
   }
 
-  /**
-   * In-place BatchNorm: stored statistics in deploy (`use_global_stats: true`); in the train phase
-   * nothing is set, so Caffe uses batch statistics in TRAIN and the stored ones in TEST.
-   */
-  batchNorm(name: string, x: Top): Top {
-    return this.n.batchNorm(name, x, this.train ? {} : { use_global_stats: true });
-  }
-
-  /** BatchNorm + Scale (with bias) + optional ReLU, all in place. */
-  bn(x: Top, names: BnNames): Top {
-    let y = this.batchNorm(names.bn, x);
-    y = this.n.scale(names.scale, y, { bias_term: true });
-    return names.relu === undefined ? y : this.n.relu(names.relu, y);
+  /** BatchNorm (in place unless `inPlace` is false) + Scale + optional ReLU. */
+  bn(c: BnSpec & { bottom: Top; inPlace?: boolean }): Top {
+    const y = this.batchNorm({ name: c.bn, bottom: c.bottom, inPlace: c.inPlace });
+    const s = this.n.scale(c.scale, y, this.convention.scale(this.train));
+    return c.relu === undefined ? s : this.relu({ name: c.relu, bottom: s });
   }
 
   /** Convolution followed by `bn`. */
-  convBn(name: string, x: Top, p: Loose<ConvolutionParameter>, names: BnNames): Top {
-    return this.bn(this.conv(name, x, p), names);
+  convBn(c: ConvSpec & BnSpec): Top {
+    return this.bn({ ...c, bottom: this.conv(c) });
+  }
+
+  relu(c: Named): Top {
+    return this.n.relu(c.name, c.bottom);
+  }
+
+  prelu(c: Named): Top {
+    return this.n.add1('PReLU', c.name, c.bottom, {}, { inPlace: true });
+  }
+
+  sigmoid(c: Named & { inPlace?: boolean }): Top {
+    return this.n.sigmoid(c.name, c.bottom, c.inPlace);
+  }
+
+  pool(c: PoolSpec): Top {
+    return this.n.pool(c.name, c.bottom, {
+      pool: c.pool,
+      engine: c.engine,
+      kernel_size: c.kernel,
+      stride: c.stride,
+      pad: c.pad,
+      global_pooling: c.global,
+    });
   }
 
   /**
-   * Final spatial average pool. At the reference input size the release's fixed kernel is kept
-   * (e.g. 7x7 at 224); at any other size `global_pooling` covers whatever map size results.
+   * Final spatial average pool. At the reference input size (`at`, 224 unless given) the published
+   * fixed kernel is kept (e.g. 7x7); at any other size `global_pooling` covers whatever map results.
    */
-  finalPool(name: string, x: Top, officialKernel: number, officialInput = 224): Top {
-    const p = this.opts.inputSize === officialInput
-      ? { pool: 'AVE' as const, kernel_size: officialKernel, stride: 1 }
-      : { pool: 'AVE' as const, global_pooling: true };
-    return this.n.pool(name, x, p);
+  finalPool(c: Named & { kernel: number; at?: number }): Top {
+    const fixed = this.opts.inputSize === (c.at ?? 224);
+    return this.pool({ name: c.name, bottom: c.bottom, pool: 'AVE', ...(fixed ? { kernel: c.kernel, stride: 1 } : { global: true }) });
+  }
+
+  dropout(c: Named & { ratio: number; inPlace?: boolean }): Top {
+    return this.n.dropout(c.name, c.bottom, { dropout_ratio: c.ratio }, c.inPlace ?? true);
+  }
+
+  concat(c: { name: string; bottoms: readonly Top[]; axis?: number }): Top {
+    return this.n.concat(c.name, c.bottoms, c.axis === undefined ? {} : { axis: c.axis });
   }
 
   /**
-   * Classifier and output. Deploy: InnerProduct + Softmax 'prob'. Train: InnerProduct +
-   * SoftmaxWithLoss 'loss', and top-1/top-5 Accuracy in the TEST phase.
+   * The classifier `name` and the output. Deploy: Softmax 'prob' (unless `prob` is false). Train:
+   * SoftmaxWithLoss 'loss' and the convention's Accuracy layers in the TEST phase.
    */
-  head(x: Top, fcName = 'classifier'): Top {
-    const { n } = this;
-    const logits = this.fc(fcName, x, { num_output: this.opts.numClasses });
+  head(c: Named & { prob?: boolean }): Top {
+    const logits = this.fc({ name: c.name, bottom: c.bottom, out: this.opts.numClasses });
     if (!this.train) {
-      n.softmax('prob', logits);
+      if (c.prob ?? true) this.n.softmax('prob', logits);
       return logits;
     }
-    n.add('SoftmaxWithLoss', 'loss', [logits, this.label]);
-    n.add('Accuracy', 'accuracy', [logits, this.label], { include: { phase: 'TEST' } });
-    n.add('Accuracy', 'accuracy_top5', [logits, this.label], { include: { phase: 'TEST' }, accuracy_param: { top_k: 5 } });
+    this.n.add1('SoftmaxWithLoss', 'loss', [logits, this.label]);
+    for (const k of this.convention.accuracyTopK) {
+      const topK = k === 1 ? {} : { accuracy_param: { top_k: k } };
+      this.n.add1('Accuracy', k === 1 ? 'accuracy' : `accuracy_top${k}`, [logits, this.label], { include: { phase: 'TEST' }, ...topK });
+    }
     return logits;
   }
-}
-
-function transformParam(t: TrainDataOptions, training: boolean): LayerFields['transform_param'] {
-  return {
-    scale: t.scale,
-    mirror: training ? t.mirror : false,
-    crop_size: t.crop,
-    mean_file: t.meanFile,
-    mean_value: t.meanValues,
-  };
 }

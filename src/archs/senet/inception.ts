@@ -4,7 +4,7 @@
  * are the same net.
  */
 import type { NetBuilder, Top } from '../../builder';
-import { ArchContext, seGate, seScale } from '../common';
+import { ArchContext, RELEASE, seScale } from '../common';
 import type { ArchOptions } from '../types';
 
 /**
@@ -42,49 +42,61 @@ const MODULES: Module[] = [
   mod('5b', [352, 192, 320, 192, 224, 'MAX', 128]),
 ];
 
-/** Conv + BN + Scale + ReLU with the Inception naming: `<scope>/<name>`, ReLU `<scope>/relu_<name>`. */
-function cbr(ctx: ArchContext, scope: string, name: string, x: Top, num: number, k: 1 | 3 | 7, stride = 1, reluName = name): Top {
-  const conv = `${scope}/${name}`;
-  const pad = k === 1 ? {} : { pad: (k - 1) / 2 };
-  const p = { num_output: num, bias_term: false, ...pad, kernel_size: k, ...(stride !== 1 ? { stride } : {}) };
-  return ctx.convBn(conv, x, p, { bn: `${conv}/bn`, scale: `${conv}/bn/scale`, relu: `${scope}/relu_${reluName}` });
+/**
+ * Conv + BN + Scale + ReLU with the Inception naming: `<scope>/<name>`, ReLU `<scope>/relu_<relu>`;
+ * pad keeps the map size, stride is written only when it is not 1, as in the release.
+ */
+function cbr(t: ArchContext, c: { scope: string; name: string; bottom: Top; out: number; kernel: 1 | 3 | 7; stride?: number; relu?: string }): Top {
+  const conv = `${c.scope}/${c.name}`;
+  const { kernel } = c;
+  return t.convBn({
+    name: conv,
+    bottom: c.bottom,
+    out: c.out,
+    bias: false,
+    pad: kernel === 1 ? undefined : (kernel - 1) / 2,
+    kernel,
+    stride: c.stride === 1 ? undefined : c.stride,
+    bn: `${conv}/bn`,
+    scale: `${conv}/bn/scale`,
+    relu: `${c.scope}/relu_${c.relu ?? c.name}`,
+  });
 }
 
 /** Returns the module's output and its channel count (`inC`: channels entering the module). */
-function inceptionModule(ctx: ArchContext, m: Module, x: Top, inC: number): [Top, number] {
-  const s = `inception_${m.name}`;
+function inceptionModule(t: ArchContext, m: Module, x: Top, inC: number): [Top, number] {
+  const scope = `inception_${m.name}`;
   const reduction = m.poolProj === 0;
   const stride = reduction ? 2 : 1;
   const branches: Top[] = [];
-  if (!reduction) branches.push(cbr(ctx, s, '1x1', x, m.oneByOne, 1));
-  branches.push(cbr(ctx, s, '3x3', cbr(ctx, s, '3x3_reduce', x, m.reduce3, 1), m.conv3, 3, stride));
-  let d = cbr(ctx, s, 'double3x3_reduce', x, m.reduceD, 1);
-  d = cbr(ctx, s, 'double3x3a', d, m.convD, 3);
-  branches.push(cbr(ctx, s, 'double3x3b', d, m.convD, 3, stride));
+  if (!reduction) branches.push(cbr(t, { scope, name: '1x1', bottom: x, out: m.oneByOne, kernel: 1 }));
+  const r3 = cbr(t, { scope, name: '3x3_reduce', bottom: x, out: m.reduce3, kernel: 1 });
+  branches.push(cbr(t, { scope, name: '3x3', bottom: r3, out: m.conv3, kernel: 3, stride }));
+  let d = cbr(t, { scope, name: 'double3x3_reduce', bottom: x, out: m.reduceD, kernel: 1 });
+  d = cbr(t, { scope, name: 'double3x3a', bottom: d, out: m.convD, kernel: 3 });
+  branches.push(cbr(t, { scope, name: 'double3x3b', bottom: d, out: m.convD, kernel: 3, stride }));
   if (reduction) {
-    branches.push(ctx.n.pool(`${s}/pool/3x3_s2`, x, { pool: 'MAX', kernel_size: 3, stride: 2 }));
+    branches.push(t.pool({ name: `${scope}/pool/3x3_s2`, bottom: x, pool: 'MAX', kernel: 3, stride: 2 }));
   } else {
-    const p = ctx.n.pool(`${s}/pool`, x, { pool: m.pool, kernel_size: 3, stride: 1, pad: 1 });
-    branches.push(cbr(ctx, s, 'pool_proj', p, m.poolProj, 1));
+    const p = t.pool({ name: `${scope}/pool`, bottom: x, pool: m.pool, kernel: 3, stride: 1, pad: 1 });
+    branches.push(cbr(t, { scope, name: 'pool_proj', bottom: p, out: m.poolProj, kernel: 1 }));
   }
-  const concat = ctx.n.concat(`${s}/concat`, branches);
+  const concat = t.concat({ name: `${scope}/concat`, bottoms: branches });
   // A reduction module's pool branch passes its input channels through.
   const channels = (reduction ? inC : m.oneByOne + m.poolProj) + m.conv3 + m.convD;
-  if (!ctx.opts.se) return [concat, channels];
-  const gate = seGate(ctx, s, concat, channels);
-  return [seScale(ctx, s, concat, gate, `${s}/output`), channels];
+  return [seScale(t, { unit: scope, bottom: concat, channels, top: `${scope}/output` }), channels];
 }
 
 export function buildSeBnInception(opts: ArchOptions): NetBuilder {
-  const ctx = new ArchContext(opts, 'SE-BN-Inception', { comments: ['mean_value: 104, 117, 123'] });
-  let x = cbr(ctx, 'conv1', '7x7_s2', ctx.data(), 64, 7, 2, '7x7');
-  x = ctx.n.pool('pool1/3x3_s2', x, { pool: 'MAX', kernel_size: 3, stride: 2 });
-  x = cbr(ctx, 'conv2', '3x3_reduce', x, 64, 1);
-  x = cbr(ctx, 'conv2', '3x3', x, 192, 3);
-  x = ctx.n.pool('pool2/3x3_s2', x, { pool: 'MAX', kernel_size: 3, stride: 2 });
+  const t = new ArchContext(opts, 'SE-BN-Inception', RELEASE);
+  let x = cbr(t, { scope: 'conv1', name: '7x7_s2', bottom: t.data(), out: 64, kernel: 7, stride: 2, relu: '7x7' });
+  x = t.pool({ name: 'pool1/3x3_s2', bottom: x, pool: 'MAX', kernel: 3, stride: 2 });
+  x = cbr(t, { scope: 'conv2', name: '3x3_reduce', bottom: x, out: 64, kernel: 1 });
+  x = cbr(t, { scope: 'conv2', name: '3x3', bottom: x, out: 192, kernel: 3 });
+  x = t.pool({ name: 'pool2/3x3_s2', bottom: x, pool: 'MAX', kernel: 3, stride: 2 });
   let channels = 192;
-  for (const m of MODULES) [x, channels] = inceptionModule(ctx, m, x, channels);
-  x = ctx.finalPool('pool5/7x7_s1', x, 7);
-  ctx.head(x, 'classifier');
-  return ctx.n;
+  for (const m of MODULES) [x, channels] = inceptionModule(t, m, x, channels);
+  x = t.finalPool({ name: 'pool5/7x7_s1', bottom: x, kernel: 7 });
+  t.head({ name: 'classifier', bottom: x });
+  return t.n;
 }

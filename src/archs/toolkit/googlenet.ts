@@ -4,10 +4,9 @@
  * (inception_3a/3x3_reduce, inception_3a/relu_3x3, inception_3a/output, pool5/7x7_s1); the
  * classifier keeps the toolkit's name `loos3/classifier` (sic) so its weights still load.
  */
-import type { Top } from '../../builder';
+import type { NetBuilder, Top } from '../../builder';
+import { ArchContext, PLAIN, seScale } from '../common';
 import type { ArchOptions } from '../types';
-import { ToolkitNet } from './kit';
-import { seScale } from './se';
 
 /** One row of the paper's table: #1x1, #3x3 reduce, #3x3, #5x5 reduce, #5x5, pool proj. */
 export interface InceptionSpec {
@@ -37,45 +36,42 @@ export const GOOGLENET_V1: readonly (InceptionSpec | 'pool')[] = [
   row('5b', 384, 192, 384, 48, 128, 128),
 ];
 
-export function buildGoogLeNet(o: ArchOptions): ToolkitNet {
-  const t = new ToolkitNet(o, `GoogLeNet-v1_${o.phase === 'train' ? 'train_test' : 'deploy'}`, 'plain');
-  const { n } = t;
-  const { data, label } = t.input();
-  const convRelu = (name: string, relu: string, x: Top, numOutput: number, kernel: number, stride: number, pad: number): Top =>
-    n.relu(relu, t.conv(name, x, numOutput, kernel, stride, pad, { bias: true }));
+export function buildGoogLeNet(o: ArchOptions): NetBuilder {
+  const t = new ArchContext(o, 'GoogLeNet-v1', PLAIN);
+  /** A biased convolution and its ReLU `<scope>/relu_<name>`; pad keeps the map size. */
+  const convRelu = (scope: string, name: string, c: { bottom: Top; out: number; kernel: 1 | 3 | 5 | 7; stride?: number }): Top => {
+    const conv = t.conv({ name: `${scope}/${name}`, bottom: c.bottom, out: c.out, pad: (c.kernel - 1) / 2, kernel: c.kernel, stride: c.stride ?? 1 });
+    return t.relu({ name: `${scope}/relu_${name}`, bottom: conv });
+  };
 
-  let x = convRelu('conv1/7x7_s2', 'conv1/relu_7x7_s2', data, 64, 7, 2, 3);
-  x = n.pool('pool1/3x3_s2', x, { pool: 'MAX', kernel_size: 3, stride: 2 });
-  x = convRelu('conv2/3x3_reduce', 'conv2/relu_3x3_reduce', x, 64, 1, 1, 0);
-  x = convRelu('conv2/3x3', 'conv2/relu_3x3', x, 192, 3, 1, 1);
-  x = n.pool('pool2/3x3_s2', x, { pool: 'MAX', kernel_size: 3, stride: 2 });
+  let x = convRelu('conv1', '7x7_s2', { bottom: t.data(), out: 64, kernel: 7, stride: 2 });
+  x = t.pool({ name: 'pool1/3x3_s2', bottom: x, pool: 'MAX', kernel: 3, stride: 2 });
+  x = convRelu('conv2', '3x3_reduce', { bottom: x, out: 64, kernel: 1 });
+  x = convRelu('conv2', '3x3', { bottom: x, out: 192, kernel: 3 });
+  x = t.pool({ name: 'pool2/3x3_s2', bottom: x, pool: 'MAX', kernel: 3, stride: 2 });
 
   let pools = 3;
   for (const spec of GOOGLENET_V1) {
     if (spec === 'pool') {
-      x = n.pool(`pool${pools}/3x3_s2`, x, { pool: 'MAX', kernel_size: 3, stride: 2 });
+      x = t.pool({ name: `pool${pools}/3x3_s2`, bottom: x, pool: 'MAX', kernel: 3, stride: 2 });
       pools += 1;
       continue;
     }
     const p = `inception_${spec.id}`;
-    const b1 = convRelu(`${p}/1x1`, `${p}/relu_1x1`, x, spec.c1, 1, 1, 0);
-    let b3 = convRelu(`${p}/3x3_reduce`, `${p}/relu_3x3_reduce`, x, spec.c3r, 1, 1, 0);
-    b3 = convRelu(`${p}/3x3`, `${p}/relu_3x3`, b3, spec.c3, 3, 1, 1);
-    let b5 = convRelu(`${p}/5x5_reduce`, `${p}/relu_5x5_reduce`, x, spec.c5r, 1, 1, 0);
-    b5 = convRelu(`${p}/5x5`, `${p}/relu_5x5`, b5, spec.c5, 5, 1, 2);
-    let bp = n.pool(`${p}/pool`, x, { pool: 'MAX', kernel_size: 3, stride: 1, pad: 1 });
-    bp = convRelu(`${p}/pool_proj`, `${p}/relu_pool_proj`, bp, spec.pool, 1, 1, 0);
-    const channels = spec.c1 + spec.c3 + spec.c5 + spec.pool;
-    if (o.se) {
-      const cat = n.concat(`${p}/concat`, [b1, b3, b5, bp]);
-      x = seScale(t, p, cat, channels, `${p}/output`);
-    } else {
-      x = n.concat(`${p}/output`, [b1, b3, b5, bp]);
-    }
+    const b1 = convRelu(p, '1x1', { bottom: x, out: spec.c1, kernel: 1 });
+    const r3 = convRelu(p, '3x3_reduce', { bottom: x, out: spec.c3r, kernel: 1 });
+    const b3 = convRelu(p, '3x3', { bottom: r3, out: spec.c3, kernel: 3 });
+    const r5 = convRelu(p, '5x5_reduce', { bottom: x, out: spec.c5r, kernel: 1 });
+    const b5 = convRelu(p, '5x5', { bottom: r5, out: spec.c5, kernel: 5 });
+    const pool = t.pool({ name: `${p}/pool`, bottom: x, pool: 'MAX', kernel: 3, stride: 1, pad: 1 });
+    const bp = convRelu(p, 'pool_proj', { bottom: pool, out: spec.pool, kernel: 1 });
+    // With SE the module's output blob keeps its name: the concat moves aside (SE-BN-Inception's layout).
+    const cat = t.concat({ name: o.se ? `${p}/concat` : `${p}/output`, bottoms: [b1, b3, b5, bp] });
+    x = seScale(t, { unit: p, bottom: cat, channels: spec.c1 + spec.c3 + spec.c5 + spec.pool, top: `${p}/output` });
   }
 
-  x = t.finalPool('pool5/7x7_s1', x, 7, 224);
-  x = n.dropout('pool5/drop_7x7_s1', x, { dropout_ratio: 0.4 });
-  t.head(t.fc('loos3/classifier', x, o.numClasses), label);
-  return t;
+  x = t.finalPool({ name: 'pool5/7x7_s1', bottom: x, kernel: 7 });
+  x = t.dropout({ name: 'pool5/drop_7x7_s1', bottom: x, ratio: 0.4 });
+  t.head({ name: 'loos3/classifier', bottom: x });
+  return t.n;
 }
