@@ -1,5 +1,6 @@
 /**
- * convertFiles: prototxt + caffemodel on disk -> a TF.js GraphModel folder, written atomically.
+ * convertFiles: prototxt + caffemodel on disk -> a TF.js GraphModel folder or one ONNX file,
+ * written atomically.
  * Everything that can fail on the input (parse, unsupported layers, weights) fails before the
  * output folder is touched. The caffemodel is indexed, not loaded: big weights stream from it
  * to the shards when they are written (memory stays far below the model's size).
@@ -7,13 +8,26 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { indexCaffemodel, PayloadReader } from '../caffemodel';
+import { UsageError } from '../errors';
 import { readNetText } from '../upgrade';
+import { initializerBytes, writeOnnxModel } from '../onnx';
 import { OutputExistsError, weightByteLength, writeGraphModel, type ModelJson } from '../tfgraph';
 import { convertNet, type ConvertNetOptions, type ConvertedNet, type ConvertProgress } from './net';
+import { convertNetToOnnx, onnxMetadataProps } from './onnx-net';
+
+/** The output formats: a TF.js GraphModel folder, or an ONNX file. */
+export type ModelFormat = 'tfjs' | 'onnx';
+
+/** The format a path asks for: an `.onnx` file is ONNX, anything else a GraphModel folder. */
+export function formatOfPath(p: string): ModelFormat {
+  return p.toLowerCase().endsWith('.onnx') ? 'onnx' : 'tfjs';
+}
 
 export interface ConvertFilesOptions {
-  /** Replace an existing output folder. */
+  /** Replace an existing output folder or file. */
   force?: boolean;
+  /** Output format; default from the output path (formatOfPath). */
+  format?: ModelFormat;
   /** No progress output. */
   quiet?: boolean;
   inputShape?: number[];
@@ -33,8 +47,13 @@ export type ConvertFilesProgress =
   | { stage: 'done'; dir: string; seconds: number };
 
 export interface ConvertFilesResult {
+  /** The output: the GraphModel folder or the ONNX file. */
   dir: string;
-  modelJson: ModelJson;
+  format: ModelFormat;
+  /** model.json (TF.js only). */
+  modelJson?: ModelJson;
+  /** The graph's output blobs. */
+  outputs: string[];
   layers: number;
   folded: string[];
   weightBytes: number;
@@ -68,7 +87,7 @@ function convertAndWrite(
 ): ConvertFilesResult {
   const { net, weights, t0 } = input;
   const report = opts.quiet ? undefined : opts.onProgress;
-  const converted = convertNet({
+  const netOpts: ConvertNetOptions = {
     net,
     weights,
     inputShape: opts.inputShape,
@@ -81,17 +100,51 @@ function convertAndWrite(
     // The weights read into memory (small ones, a permuted classifier) are this conversion's alone.
     consumeWeights: true,
     onProgress: report && ((p) => report({ stage: 'convert', ...p })),
-  });
-  converted.metadata.source = { prototxt: path.basename(prototxtPath), caffemodel: path.basename(caffemodelPath), netName: net.name ?? '' };
+  };
+  const source = { prototxt: path.basename(prototxtPath), caffemodel: path.basename(caffemodelPath), netName: net.name ?? '' };
+  if ((opts.format ?? formatOfPath(outDir)) === 'onnx') {
+    const onnx = convertNetToOnnx(netOpts);
+    onnx.metadata.source = source;
+    const shapes = new Map<string, number[]>();
+    for (const l of onnx.layers) l.tops.forEach((t, k) => shapes.set(t, l.outputShapes[k]));
+    report?.({ stage: 'write', dir: outDir });
+    if (fs.existsSync(outDir) && !opts.force) throw new OutputExistsError(outDir);
+    if (fs.existsSync(outDir) && fs.statSync(outDir).isDirectory()) throw new UsageError(`${outDir}: is a folder; an ONNX model is one file (give a path ending in .onnx)`);
+    writeOnnxModel(outDir, onnx.graph, { metadata: onnxMetadataProps(onnx.metadata, shapes), producerVersion: packageVersion() });
+    report?.({ stage: 'done', dir: outDir, seconds: (Date.now() - t0) / 1000 });
+    return {
+      dir: outDir,
+      format: 'onnx',
+      outputs: onnx.metadata.outputNames,
+      layers: onnx.layers.length,
+      folded: onnx.folded,
+      weightBytes: onnx.graph.initializers.reduce((s, w) => s + initializerBytes(w), 0),
+      ...(onnx.labels !== undefined ? { labels: onnx.labels } : {}),
+    };
+  }
+  const converted = convertNet(netOpts);
+  converted.metadata.source = source;
   report?.({ stage: 'write', dir: outDir });
   const modelJson = writeGraphModel(outDir, converted.graph, { force: opts.force, metadata: converted.metadata });
   report?.({ stage: 'done', dir: outDir, seconds: (Date.now() - t0) / 1000 });
   return {
     dir: outDir,
+    format: 'tfjs',
     modelJson,
+    outputs: converted.metadata.outputNames,
     layers: converted.layers.length,
     folded: converted.folded,
     weightBytes: converted.graph.weights.reduce((s, w) => s + weightByteLength(w), 0),
     ...(converted.labels !== undefined ? { labels: converted.labels } : {}),
   };
+}
+
+function packageVersion(): string {
+  // src/convert and dist/convert are both two levels below the package root.
+  try {
+    const pkg = JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', 'package.json'), 'utf8')) as { version?: string };
+    return pkg.version ?? 'unknown';
+  } catch {
+    return 'unknown';
+  }
 }

@@ -187,23 +187,48 @@ function findActivations(layers: LayerShapes[], params: LayerParameter[], folds:
   return found;
 }
 
-export function convertNet(opts: ConvertNetOptions): ConvertedNet {
+/** The conversion targets; each layer handler has one conversion function per target. */
+export type ConvertTarget = 'tfjs' | 'onnx';
+
+const TARGET_NAME: Record<ConvertTarget, string> = { tfjs: 'TF.js', onnx: 'ONNX' };
+
+/**
+ * What every target's emitter starts from: the TEST net, its shapes, its matched weights (the
+ * classifier permuted when asked) and the BatchNorm/Scale runs to fold into convolutions.
+ */
+export interface PreparedNet {
+  net: NetParameter;
+  /** The TEST net's layers (data layers made Input), parallel to `layers`. */
+  params: LayerParameter[];
+  layers: LayerShapes[];
+  inputBlob: string;
+  inShape: Shape;
+  /** The net's output blobs (not the input). */
+  outputs: string[];
+  weights: Map<string, LayerBlob[]>;
+  labels: ConvertedNet['labels'];
+  /** Conv index -> indices of the in-place BatchNorm (and Scale) folded into it. */
+  folds: Map<number, number[]>;
+  /** The last layer writing each blob: its value carries the blob's name. */
+  lastWriter: Map<string, number>;
+  preprocessing: PreprocessingInfo | undefined;
+}
+
+/** Prepares the net for `target`: every layer type must convert to it before anything else happens. */
+export function prepareNet(opts: ConvertNetOptions, target: ConvertTarget): PreparedNet {
   const { net } = opts;
   if (opts.inputShape !== undefined && (opts.inputShape.length < 1 || opts.inputShape.some((d) => !Number.isInteger(d) || d <= 0))) {
     throw new UsageError(`input shape [${opts.inputShape}] must be positive integers (N,C,H,W)`);
   }
   const { layers: params, inputBlob, pre } = testNet(net, opts.inputShape);
-
-  // Every type must convert before anything else happens.
-  const converters = params.map((l): ConvertFn | undefined => {
+  for (const l of params) {
     const type = l.type ?? '';
-    if (type === 'Input') return undefined;
-    const convert = layerHandlers.get(type)?.convert;
-    if (convert === undefined) {
-      throw new UnsupportedLayerError(l.name ?? '(unnamed)', type, type === '' ? 'has no type' : 'cannot be converted to TF.js');
+    if (type === 'Input') continue;
+    const h = layerHandlers.get(type);
+    if ((target === 'tfjs' ? h?.convert : h?.onnx) === undefined) {
+      throw new UnsupportedLayerError(l.name ?? '(unnamed)', type, type === '' ? 'has no type' : `cannot be converted to ${TARGET_NAME[target]}`);
     }
-    return convert;
-  });
+  }
   const shapes = inferShapes({ ...net, layer: params, layers: undefined, input: undefined, input_shape: undefined, input_dim: undefined }, {
     phase: 'TEST',
     inputShapes: opts.inputShape !== undefined ? { [inputBlob]: opts.inputShape } : undefined,
@@ -212,18 +237,46 @@ export function convertNet(opts: ConvertNetOptions): ConvertedNet {
   const byName = new Map(layers.map((l) => [l.name, l]));
   const weights = matchLayerBlobs(layers.map((l) => ({ name: l.name, type: l.type })), opts.weights, (n) => byName.get(n)?.blobShapes);
   const labels = applyLabelOrder(net, opts, layers, params, shapes.outputs, weights);
+  const lastWriter = new Map<string, number>();
+  layers.forEach((l, i) => l.tops.forEach((t) => lastWriter.set(t, i)));
+  const inShape = shapes.blobs.get(inputBlob)!;
+  const outputs = shapes.outputs.filter((b) => b !== inputBlob);
+  if (outputs.length === 0) throw new NetError(undefined, 'the net has no outputs in the TEST phase');
+  return {
+    net,
+    params,
+    layers,
+    inputBlob,
+    inShape,
+    outputs,
+    weights,
+    labels,
+    folds: findFolds(layers, params),
+    lastWriter,
+    preprocessing: preprocessingFor(net, opts, pre, inShape),
+  };
+}
+
+/** The affine folded into convolution `i` (undefined when nothing is folded into it). */
+export function foldFor(p: PreparedNet, i: number): ChannelFold | undefined {
+  const run = p.folds.get(i) ?? [];
+  if (run.length === 0) return undefined;
+  return channelFold(p.weights.get(p.layers[i].name) ?? [], run.map((j) => ({ layer: p.params[j], blobs: p.weights.get(p.layers[j].name) ?? [] })));
+}
+
+export function convertNet(opts: ConvertNetOptions): ConvertedNet {
+  const prepared = prepareNet(opts, 'tfjs');
+  const { params, layers, inputBlob, weights, labels, lastWriter, inShape, outputs } = prepared;
+  const converters = params.map((l): ConvertFn | undefined => (l.type === 'Input' ? undefined : layerHandlers.get(l.type ?? '')?.convert));
 
   const rewriteBlob = blobRewriter(opts.consumeWeights ?? false, weights);
 
-  const folds = findFolds(layers, params);
+  const folds = prepared.folds;
   const foldedInto = new Map<number, number>();
   folds.forEach((run, i) => run.forEach((j) => foldedInto.set(j, i)));
   const activations = findActivations(layers, params, folds);
   activations.forEach((a, i) => foldedInto.set(a.index, i));
 
-  // The last layer writing each blob; its node carries the blob's name.
-  const lastWriter = new Map<string, number>();
-  layers.forEach((l, i) => l.tops.forEach((t) => lastWriter.set(t, i)));
   const reserved = new Set([...lastWriter.keys()].map(sanitize));
 
   const g = new GraphBuilder();
@@ -242,7 +295,6 @@ export function convertNet(opts: ConvertNetOptions): ConvertedNet {
   const blobs = new Map<string, TensorRef>();
   const folded: string[] = [];
   const fused: string[] = [];
-  const inShape = shapes.blobs.get(inputBlob)!;
   const total = layers.length;
   layers.forEach((l, i) => {
     opts.onProgress?.({ done: i, total, layer: l.name });
@@ -260,7 +312,7 @@ export function convertNet(opts: ConvertNetOptions): ConvertedNet {
     const groupEnd = act !== undefined ? act.index : run.length > 0 ? run[run.length - 1] : i;
     const outNames = new Map<number, string>();
     const own = weights.get(l.name) ?? [];
-    const fold = run.length > 0 ? channelFold(own, run.map((j) => ({ layer: params[j], blobs: weights.get(layers[j].name) ?? [] }))) : undefined;
+    const fold = foldFor(prepared, i);
     const ctx: ConvertContext = {
       g,
       layer: p,
@@ -292,8 +344,6 @@ export function convertNet(opts: ConvertNetOptions): ConvertedNet {
 
   const blobToTensor: Record<string, string> = {};
   for (const [name, t] of blobs) blobToTensor[name] = t.ref;
-  const outputs = shapes.outputs.filter((b) => b !== inputBlob);
-  if (outputs.length === 0) throw new NetError(undefined, 'the net has no outputs in the TEST phase');
   for (const o of outputs) g.output(blobs.get(o)!, sanitize(o));
 
   const metadata: ModelMetadata = {
@@ -307,8 +357,7 @@ export function convertNet(opts: ConvertNetOptions): ConvertedNet {
     extra: { blobOrder: caffeBlobOrder(layers).filter((b) => blobs.has(b)) },
   };
   if (labels !== undefined) metadata.extra!.labelOrder = labels.to;
-  const preprocessing = preprocessingFor(net, opts, pre, inShape);
-  if (preprocessing !== undefined) metadata.preprocessing = preprocessing;
+  if (prepared.preprocessing !== undefined) metadata.preprocessing = prepared.preprocessing;
   return { graph: g, metadata, layers, blobs, folded, fused, ...(labels !== undefined ? { labels } : {}) };
 }
 

@@ -7,6 +7,9 @@ import type { LayerParameter } from '../schema';
 import type { FusedActivation, TensorRef } from '../tfgraph';
 import type { ConvertFn } from './convert-api';
 import { singleOp } from './convert-util';
+import { float, int, ints } from '../onnx';
+import type { OnnxConvertFn } from './onnx-api';
+import { scalar, singleOnnxOp } from './onnx-util';
 import { detExp, detTanh } from './det-math';
 import { type LayerHandler, type Shape, ONE, canonicalAxis, countOf, netError, noBlobs, noMacs } from './handler';
 import { type ForwardFn, canonAxis, mapValues } from './reference-api';
@@ -134,6 +137,61 @@ function elementwise(f: (layer: LayerParameter) => (v: number) => number): Forwa
   return (ctx) => [mapValues(ctx, ctx.bottoms[0], f(ctx.layer))];
 }
 
+const onnxReLU: OnnxConvertFn = (ctx) => {
+  const slope = ctx.layer.relu_param?.negative_slope ?? 0;
+  if (slope === 0) return [ctx.g.op('Relu', [ctx.inputs[0]], ctx.outName(0))];
+  return [ctx.g.op('LeakyRelu', [ctx.inputs[0]], ctx.outName(0), { alpha: float(slope) })];
+};
+
+/** ONNX Elu is Caffe's: x > 0 ? x : alpha * (exp(x) - 1). */
+const onnxELU: OnnxConvertFn = (ctx) => [ctx.g.op('Elu', [ctx.inputs[0]], ctx.outName(0), { alpha: float(ctx.layer.elu_param?.alpha ?? 1) })];
+
+const onnxPower: OnnxConvertFn = (ctx) => {
+  const { g } = ctx;
+  const p = ctx.layer.power_param ?? {};
+  const power = p.power ?? 1;
+  const scale = p.scale ?? 1;
+  const shift = p.shift ?? 0;
+  const steps: Array<[string, string, number]> = [];
+  if (scale !== 1) steps.push(['Mul', 'scale', scale]);
+  if (shift !== 0) steps.push(['Add', 'shift', shift]);
+  if (power !== 1) steps.push(['Pow', 'power', power]);
+  if (steps.length === 0) return [g.op('Identity', [ctx.inputs[0]], ctx.outName(0))];
+  let y = ctx.inputs[0];
+  steps.forEach(([op, part, v], i) => (y = g.op(op, [y, scalar(ctx, part, v)], i === steps.length - 1 ? ctx.outName(0) : ctx.name(`step${i}`))));
+  return [y];
+};
+
+/**
+ * ONNX LRN is Caffe's ACROSS_CHANNELS (bias = k, alpha over the window size). WITHIN_CHANNEL:
+ * x / (1 + alpha * mean of x^2 over an n x n zero-padded window)^beta, the mean an AveragePool
+ * with the padding counted (every window lies inside the padded input, so the divisor is n*n).
+ */
+const onnxLRN: OnnxConvertFn = (ctx) => {
+  const { g } = ctx;
+  const p = ctx.layer.lrn_param ?? {};
+  const n = p.local_size ?? 5;
+  const alpha = p.alpha ?? 1;
+  const beta = p.beta ?? 0.75;
+  const x = ctx.inputs[0];
+  if ((p.norm_region ?? 'ACROSS_CHANNELS') === 'ACROSS_CHANNELS') {
+    return [g.op('LRN', [x], ctx.outName(0), { size: int(n), alpha: float(alpha), beta: float(beta), bias: float(p.k ?? 1) })];
+  }
+  const r = (n - 1) / 2;
+  const sq = g.op('Mul', [x, x], ctx.name('square'));
+  const avg = g.op('AveragePool', [sq], ctx.name('window'), { kernel_shape: ints([n, n]), pads: ints([r, r, r, r]), count_include_pad: int(1) });
+  const s = g.op('Mul', [avg, scalar(ctx, 'alpha', alpha)], ctx.name('scaled'));
+  const base = g.op('Add', [s, scalar(ctx, 'one', 1)], ctx.name('scale'));
+  const pw = g.op('Pow', [base, scalar(ctx, 'neg_beta', -beta)], ctx.name('pow'));
+  return [g.op('Mul', [x, pw], ctx.outName(0))];
+};
+
+const onnxSoftmax: OnnxConvertFn = (ctx) => {
+  const rank = ctx.inputShapes[0].length;
+  const a = ctx.layer.softmax_param?.axis ?? 1;
+  return [ctx.g.op('Softmax', [ctx.inputs[0]], ctx.outName(0), { axis: int(a < 0 ? a + rank : a) })];
+};
+
 const forwardSoftmax: ForwardFn = (ctx) => {
   const x = ctx.bottoms[0];
   const axis = canonAxis(ctx.layer.softmax_param?.axis ?? 1, x.shape.length);
@@ -219,6 +277,7 @@ const forwardPower = elementwise((layer) => {
 
 export const relu: LayerHandler = {
   ...sameShapeHandler('ReLU', 'relu_param', true, undefined, convertReLU),
+  onnx: onnxReLU,
   forward: elementwise((layer) => {
     const s = layer.relu_param?.negative_slope ?? 0;
     return (v) => (v > 0 ? v : v * s);
@@ -226,6 +285,7 @@ export const relu: LayerHandler = {
 };
 export const elu: LayerHandler = {
   ...sameShapeHandler('ELU', 'elu_param', true, undefined, convertELU),
+  onnx: onnxELU,
   forward: elementwise((layer) => {
     const alpha = layer.elu_param?.alpha ?? 1;
     return (v) => (v > 0 ? v : alpha * (detExp(v) - 1));
@@ -233,15 +293,18 @@ export const elu: LayerHandler = {
 };
 export const sigmoid: LayerHandler = {
   ...sameShapeHandler('Sigmoid', 'sigmoid_param', true, undefined, singleOp((ctx, x, o) => ctx.g.sigmoid(x, o))),
+  onnx: singleOnnxOp('Sigmoid'),
   forward: elementwise(() => (v) => 1 / (1 + detExp(-v))),
 };
 export const tanh: LayerHandler = {
   ...sameShapeHandler('TanH', 'tanh_param', true, undefined, singleOp((ctx, x, o) => ctx.g.tanh(x, o))),
+  onnx: singleOnnxOp('Tanh'),
   forward: elementwise(() => detTanh),
 };
-export const power: LayerHandler = { ...sameShapeHandler('Power', 'power_param', true, undefined, convertPower), forward: forwardPower };
+export const power: LayerHandler = { ...sameShapeHandler('Power', 'power_param', true, undefined, convertPower), onnx: onnxPower, forward: forwardPower };
 export const absVal: LayerHandler = {
   ...sameShapeHandler('AbsVal', undefined, true, undefined, singleOp((ctx, x, o) => ctx.g.abs(x, o))),
+  onnx: singleOnnxOp('Abs'),
   forward: elementwise(() => Math.abs),
 };
 export const exp = sameShapeHandler('Exp', 'exp_param', true, (layer) => {
@@ -260,6 +323,7 @@ export const dropout: LayerHandler = {
     const ratio = layer.dropout_param?.dropout_ratio ?? 0.5;
     if (!(ratio >= 0 && ratio < 1)) throw netError(layer, `dropout_ratio must be in [0, 1), not ${ratio}`);
   }, singleOp((ctx, x, o) => ctx.g.identity(x, o))),
+  onnx: singleOnnxOp('Identity'),
   forward: elementwise(() => (v) => v),
 };
 // LRN keeps scratch blobs that need the original input, so Caffe's LRN is not in-place safe.
@@ -269,11 +333,13 @@ export const lrn: LayerHandler = {
     const size = layer.lrn_param?.local_size ?? 5;
     if (size % 2 !== 1) throw netError(layer, `local_size must be odd, not ${size}`);
   }, convertLRN),
+  onnx: onnxLRN,
   forward: forwardLRN,
 };
 export const softmax: LayerHandler = {
   ...sameShapeHandler('Softmax', 'softmax_param', true, (layer, input) => {
     canonicalAxis(layer, layer.softmax_param?.axis ?? 1, input.length);
   }, convertSoftmax),
+  onnx: onnxSoftmax,
   forward: forwardSoftmax,
 };

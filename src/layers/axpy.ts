@@ -5,6 +5,8 @@
  */
 import type { ConvertFn } from './convert-api';
 import { tensorOperand } from './convert-util';
+import type { OnnxConvertFn } from './onnx-api';
+import { valueOperand } from './onnx-util';
 import { type LayerHandler, bottomLabel, countOf, netError, noBlobs, noMacs, sameShape, shapeText } from './handler';
 import type { ForwardFn } from './reference-api';
 
@@ -25,6 +27,16 @@ const forwardAxpy: ForwardFn = (ctx) => {
   const spatial = countOf(X.shape, 2);
   for (let i = 0; i < X.data.length; i++) out.data[i] = a.data[Math.floor(i / spatial)] * X.data[i] + Y.data[i];
   return [out];
+};
+
+/** ONNX: a reshaped to N x C x 1 x ... to scale X's channels, then + Y. */
+const onnxAxpy: OnnxConvertFn = (ctx) => {
+  const { g } = ctx;
+  const [aShape, xShape] = ctx.inputShapes;
+  const [a, x, y] = ctx.inputs;
+  const aOp = aShape.length === xShape.length ? a : valueOperand(ctx, a, aShape.slice(0, 2), 0, xShape.length, 'a');
+  const ax = g.op('Mul', [x, aOp], ctx.name('mul'));
+  return [g.op('Add', [ax, y], ctx.outName(0))];
 };
 
 export const axpy: LayerHandler = {
@@ -48,4 +60,5 @@ export const axpy: LayerHandler = {
   macs: noMacs,
   convert: convertAxpy,
   forward: forwardAxpy,
+  onnx: onnxAxpy,
 };

@@ -6,6 +6,8 @@ import type { ConvertContext, ConvertFn, LayerBlob } from './convert-api';
 import { channelShape } from './convert-util';
 import { type LayerHandler, ONE, countOf, noMacs, netError } from './handler';
 import { type CalibrateFn, type ForwardFn, type RandomInitFn, fillUniform } from './reference-api';
+import type { OnnxConvertFn } from './onnx-api';
+import { operandDims } from './onnx-util';
 
 /** BatchNorm's TEST-phase affine (scale, shift) per channel, in float64. */
 export function batchNormAffine(layer: LayerParameter, blobs: readonly LayerBlob[]): { mul: Float64Array; add: Float64Array } {
@@ -157,6 +159,17 @@ const calibrateBatchNorm: CalibrateFn = (ctx, bottoms, blobs) => {
   }
 };
 
+/** ONNX: the same float64-derived per-channel affine as Mul and Add (BatchNormalization would recompute it in float32). */
+const onnxBatchNorm: OnnxConvertFn = (ctx) => {
+  checkGlobalStats(ctx.layer);
+  const { g } = ctx;
+  const { mul, add } = batchNormAffine(ctx.layer, ctx.blobs);
+  const rank = ctx.inputShapes[0].length;
+  const dims = operandDims([mul.length], Math.min(1, rank - 1), rank);
+  const y = g.op('Mul', [ctx.inputs[0], g.floatConst(ctx.name('scale'), Float32Array.from(mul), dims)], ctx.name('mul'));
+  return [g.op('Add', [y, g.floatConst(ctx.name('shift'), Float32Array.from(add), dims)], ctx.outName(0))];
+};
+
 export const batchNorm: LayerHandler = {
   type: 'BatchNorm',
   paramField: 'batch_norm_param',
@@ -176,4 +189,5 @@ export const batchNorm: LayerHandler = {
   forward: forwardBatchNorm,
   randomInit: randomBatchNorm,
   calibrate: calibrateBatchNorm,
+  onnx: onnxBatchNorm,
 };

@@ -3,6 +3,8 @@ import type { LayerParameter } from '../schema';
 import type { ConvertFn } from './convert-api';
 import { type LayerHandler, type Shape, ANY_FROM_1, bottomLabel, canonicalAxis, countOf, netError, noBlobs, noMacs, shapeText } from './handler';
 import { type ForwardFn, canonAxis } from './reference-api';
+import { int } from '../onnx';
+import type { OnnxConvertFn } from './onnx-api';
 
 /** `axis`, or the legacy non-negative `concat_dim`/`slice_dim`; never both. */
 function legacyAxis(layer: LayerParameter, axis: number | undefined, legacy: number | undefined, legacyName: string, input: Shape): number {
@@ -36,6 +38,25 @@ const convertSlice: ConvertFn = (ctx) => {
   const parts = g.splitV(ctx.inputs[0], sizes, ctx.layout.tfAxis(axis, rank), { name: ctx.name('split') });
   return parts.map((t, i) => g.identity(t, { name: ctx.outName(i) }));
 };
+
+const onnxConcat: OnnxConvertFn = (ctx) => {
+  const p = ctx.layer.concat_param ?? {};
+  const rank = ctx.inputShapes[0].length;
+  if (ctx.inputs.length === 1) return [ctx.g.op('Identity', [ctx.inputs[0]], ctx.outName(0))];
+  return [ctx.g.op('Concat', ctx.inputs, ctx.outName(0), { axis: int(convertAxis(p.axis, p.concat_dim, rank)) })];
+};
+
+/** ONNX Split (opset 13: the sizes are an input), one output per top. */
+const onnxSlice: OnnxConvertFn = (ctx) => {
+  const { g } = ctx;
+  const p = ctx.layer.slice_param ?? {};
+  const axis = convertAxis(p.axis, p.slice_dim, ctx.inputShapes[0].length);
+  if (ctx.outputShapes.length === 1) return [g.op('Identity', [ctx.inputs[0]], ctx.outName(0))];
+  const sizes = g.int64Const(ctx.name('sizes'), ctx.outputShapes.map((s) => s[axis]));
+  return g.opN('Split', [ctx.inputs[0], sizes], ctx.outputShapes.map((_, i) => ctx.outName(i)), { axis: int(axis) });
+};
+
+const onnxSplit: OnnxConvertFn = (ctx) => ctx.outputShapes.map((_, i) => ctx.g.op('Identity', [ctx.inputs[0]], ctx.outName(i)));
 
 const convertSplit: ConvertFn = (ctx) => ctx.outputShapes.map((_, i) => ctx.g.identity(ctx.inputs[0], { name: ctx.outName(i) }));
 
@@ -108,6 +129,7 @@ export const concat: LayerHandler = {
   macs: noMacs,
   convert: convertConcat,
   forward: forwardConcat,
+  onnx: onnxConcat,
 };
 
 export const slice: LayerHandler = {
@@ -146,6 +168,7 @@ export const slice: LayerHandler = {
   macs: noMacs,
   convert: convertSlice,
   forward: forwardSlice,
+  onnx: onnxSlice,
 };
 
 export const split: LayerHandler = {
@@ -158,4 +181,5 @@ export const split: LayerHandler = {
   macs: noMacs,
   convert: convertSplit,
   forward: forwardSplit,
+  onnx: onnxSplit,
 };

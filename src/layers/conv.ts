@@ -4,6 +4,9 @@ import type { ConvolutionParameter, LayerParameter } from '../schema';
 import type { TensorRef } from '../tfgraph';
 import type { ConvertFn } from './convert-api';
 import { only1, unsupported } from './convert-util';
+import { int, ints } from '../onnx';
+import type { OnnxConvertFn } from './onnx-api';
+import { onnxOnly1, unsupportedOnnx } from './onnx-util';
 import { type LayerHandler, type Shape, ANY_FROM_1, canonicalAxis, countOf, netError, noMacs, requireSameShapes } from './handler';
 import { type ForwardContext, type ForwardFn, type RandomInitFn, type Tensor, type Values, fillNormal, fillUniform } from './reference-api';
 
@@ -275,6 +278,38 @@ export function heInit(fanIn: (weightShape: Shape) => number): RandomInitFn {
 }
 
 const randomConv = heInit((w) => countOf(w, 1));
+/**
+ * ONNX Conv in Caffe's own layout: the weights go in as stored ([O, I/G, k...]), times the folded
+ * BatchNorm/Scale factor per output channel when there is one; groups and dilation are attributes.
+ */
+const onnxConvolution: OnnxConvertFn = (ctx) => {
+  onnxOnly1(ctx, 'Convolution');
+  const { g, layer, fold } = ctx;
+  const inShape = ctx.inputShapes[0];
+  const geo = convGeometry(layer, inShape);
+  if (geo.channelAxis !== 1) throw unsupportedOnnx(ctx, 'is supported with axis 1 only');
+  const O = geo.numOutput;
+  const dims = [O, inShape[1] / geo.group, ...geo.kernel];
+  const per = countOf(dims, 1);
+  const mul = fold?.mul;
+  const scaled = mul === undefined
+    ? undefined
+    : (src: Float32Array, out: Float32Array): void => {
+        for (let o = 0; o < O; o++) for (let j = o * per, e = j + per; j < e; j++) out[j] = src[j] * mul[o];
+      };
+  const inputs = [ctx.inputs[0], g.floatConst(ctx.name('weights'), ctx.weight(0, scaled), dims)];
+  if (fold !== undefined) inputs.push(g.floatConst(ctx.name('bias'), fold.bias, [O]));
+  else if (geo.biasTerm) inputs.push(g.floatConst(ctx.name('bias'), ctx.weight(1), [O]));
+  return [
+    g.op('Conv', inputs, ctx.outName(0), {
+      kernel_shape: ints(geo.kernel),
+      strides: ints(geo.stride),
+      pads: ints([...geo.pad, ...geo.pad]),
+      dilations: ints(geo.dilation),
+      group: int(geo.group),
+    }),
+  ];
+};
 
 export const convolution: LayerHandler = {
   type: 'Convolution',
@@ -295,6 +330,7 @@ export const convolution: LayerHandler = {
   convert: convertConvolution,
   forward: forwardConvolution,
   randomInit: randomConv,
+  onnx: onnxConvolution,
 };
 
 /** Deconvolution: shapes and blobs; its MACs are not counted (only Convolution and InnerProduct are). */

@@ -1,6 +1,8 @@
 /** Eltwise: PROD, SUM (with optional coefficients) or MAX of equally shaped bottoms. */
 import type { TensorRef } from '../tfgraph';
 import type { ConvertFn } from './convert-api';
+import type { OnnxConvertFn } from './onnx-api';
+import { scalar } from './onnx-util';
 import { type LayerHandler, netError, noBlobs, noMacs, requireSameShapes } from './handler';
 import type { ForwardFn } from './reference-api';
 
@@ -50,6 +52,26 @@ const forwardEltwise: ForwardFn = (ctx) => {
   return [out];
 };
 
+/** ONNX: PROD as a chain of Mul (Caffe's order), MAX as one Max, SUM as Sum of the coefficient-scaled terms. */
+const onnxEltwise: OnnxConvertFn = (ctx) => {
+  const { g } = ctx;
+  const p = ctx.layer.eltwise_param ?? {};
+  const op = p.operation ?? 'SUM';
+  const xs = ctx.inputs;
+  if (op === 'MAX') return [g.op('Max', xs, ctx.outName(0))];
+  if (op === 'PROD') {
+    let y = xs[0];
+    for (let i = 1; i < xs.length; i++) y = g.op('Mul', [y, xs[i]], i === xs.length - 1 ? ctx.outName(0) : ctx.name(`step${i}`));
+    return [y];
+  }
+  const coeff = p.coeff ?? [];
+  const terms = xs.map((x, i) => {
+    const c = coeff[i] ?? 1;
+    return c === 1 ? x : g.op('Mul', [x, scalar(ctx, `coeff${i}`, c)], ctx.name(`term${i}`));
+  });
+  return [g.op(terms.length === 2 ? 'Add' : 'Sum', terms, ctx.outName(0))];
+};
+
 export const eltwise: LayerHandler = {
   type: 'Eltwise',
   paramField: 'eltwise_param',
@@ -72,4 +94,5 @@ export const eltwise: LayerHandler = {
   macs: noMacs,
   convert: convertEltwise,
   forward: forwardEltwise,
+  onnx: onnxEltwise,
 };

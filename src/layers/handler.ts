@@ -1,14 +1,16 @@
 /**
  * The layer-handler interface: everything the toolkit knows about one Caffe layer type, in one
- * place: shapes, learnable blobs, cost, the TF conversion (`convert`, see convert-api.ts) and
- * the reference kernel and random-init rule (`forward`, `randomInit`, see reference-api.ts).
+ * place: shapes, learnable blobs, cost, the conversions to TF.js (`convert`, see convert-api.ts)
+ * and ONNX (`onnx`, see onnx-api.ts), and the reference kernel and random-init rule (`forward`,
+ * `randomInit`, see reference-api.ts).
  */
 import { NetError } from '../errors';
 import type { LayerParameter } from '../schema';
 import type { ConvertFn } from './convert-api';
 import type { CalibrateFn, ForwardFn, RandomInitFn } from './reference-api';
+import type { OnnxConvertFn } from './onnx-api';
 
-export type { ConvertFn };
+export type { ConvertFn, OnnxConvertFn };
 
 /** Caffe's shape of a blob; a -1 entry is a dimension only data can tell (see data.ts). */
 export type Shape = number[];
@@ -55,6 +57,8 @@ export interface LayerHandler {
   macs(layer: LayerParameter, inputShapes: Shape[], outputShapes: Shape[]): number;
   /** TF conversion (TEST phase); absent for types that cannot be converted. */
   readonly convert?: ConvertFn;
+  /** ONNX conversion (TEST phase, NCHW as Caffe); absent for types that cannot be converted. */
+  readonly onnx?: OnnxConvertFn;
 
   // --- The reference (src/reference runs these; see reference-api.ts) ---
   /** Reference forward kernel (TEST phase); absent for types the reference cannot compute. */

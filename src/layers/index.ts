@@ -9,6 +9,7 @@ export type { ChannelFold, ConvertContext, ConvertFn, HostArray, LayerBlob, Layo
 export { FLOAT32, FLOAT64, fillNormal, fillUniform } from './reference-api';
 export type { CalibrateFn, ForwardContext, ForwardFn, NumericPolicy, RandomInitContext, RandomInitFn, RandomStream, Tensor, Values } from './reference-api';
 export { detExp, detLog, detTanh } from './det-math';
+export type { OnnxConvertContext, OnnxConvertFn } from './onnx-api';
 export { batchNormAffine, checkGlobalStats } from './batch-norm';
 export { fusableActivation } from './activations';
 export { countOf } from './handler';

@@ -3,6 +3,9 @@ import type { LayerParameter } from '../schema';
 import type { TensorRef, WeightSource } from '../tfgraph';
 import type { ConvertFn } from './convert-api';
 import { heInit } from './conv';
+import { int } from '../onnx';
+import type { OnnxConvertFn } from './onnx-api';
+import { batchFree, reshapeTo } from './onnx-util';
 import { type LayerHandler, type Shape, canonicalAxis, countOf, netError } from './handler';
 import { type ForwardFn, type RandomInitFn, canonAxis } from './reference-api';
 
@@ -90,6 +93,22 @@ const forwardInnerProduct: ForwardFn = (ctx) => {
 const randomInnerProduct: RandomInitFn = (ctx) =>
   heInit((w) => ((ctx.layer.inner_product_param?.transpose ?? false) ? w[0] : countOf(w, 1)))(ctx);
 
+/** ONNX: Flatten at Caffe's axis (Caffe's element order already), Gemm with the stored weights. */
+const onnxInnerProduct: OnnxConvertFn = (ctx) => {
+  const { g, layer } = ctx;
+  const inShape = ctx.inputShapes[0];
+  const geo = geometry(layer, inShape);
+  const { n, k } = geo;
+  const x = ctx.inputs[0];
+  const flat = inShape.length === 2 && geo.axis === 1 ? x : g.op('Flatten', [x], ctx.name('flatten'), { axis: int(geo.axis) });
+  const inputs = [flat, g.floatConst(ctx.name('weights'), ctx.weight(0), geo.transpose ? [k, n] : [n, k])];
+  if (geo.bias) inputs.push(g.floatConst(ctx.name('bias'), ctx.weight(1), [n]));
+  const outShape = ctx.outputShapes[0];
+  const direct = outShape.length === 2 && geo.axis === 1;
+  const y = g.op('Gemm', inputs, direct ? ctx.outName(0) : ctx.name('gemm'), { transB: int(geo.transpose ? 0 : 1) });
+  return [direct ? y : reshapeTo(ctx, y, geo.axis === 0 ? outShape : batchFree(outShape), ctx.outName(0))];
+};
+
 export const innerProduct: LayerHandler = {
   type: 'InnerProduct',
   paramField: 'inner_product_param',
@@ -113,4 +132,5 @@ export const innerProduct: LayerHandler = {
   convert: convertInnerProduct,
   forward: forwardInnerProduct,
   randomInit: randomInnerProduct,
+  onnx: onnxInnerProduct,
 };

@@ -3,6 +3,9 @@ import type { LayerParameter, PoolingParameter } from '../schema';
 import type { ConvertFn } from './convert-api';
 import { unsupported } from './convert-util';
 import { UnsupportedLayerError } from '../errors';
+import { ints } from '../onnx';
+import type { OnnxConvertFn } from './onnx-api';
+import { unsupportedOnnx } from './onnx-util';
 import { type LayerHandler, type Shape, netError, noBlobs, noMacs } from './handler';
 import type { ForwardFn } from './reference-api';
 
@@ -174,6 +177,74 @@ const forwardPooling: ForwardFn = (ctx) => {
   return [out];
 };
 
+/**
+ * The divisor correction of an AVE pooling that divided by kh*kw everywhere: kh*kw / Caffe's
+ * window clipped to the padded input (padding counts, the ceil overhang beyond it does not).
+ * Undefined when every window is whole.
+ */
+function aveCorrection(H: number, W: number, geo: PoolGeometry, oh: number, ow: number): Float32Array | undefined {
+  const [kh, kw] = geo.kernel;
+  const [sh, sw] = geo.stride;
+  const [ph, pw] = geo.pad;
+  const map = new Float32Array(oh * ow);
+  let uniform = true;
+  for (let i = 0; i < oh; i++) {
+    const hs = i * sh - ph;
+    const he = Math.min(hs + kh, H + ph);
+    for (let j = 0; j < ow; j++) {
+      const ws = j * sw - pw;
+      const we = Math.min(ws + kw, W + pw);
+      const v = (kh * kw) / ((he - hs) * (we - ws));
+      map[i * ow + j] = v;
+      if (v !== 1) uniform = false;
+    }
+  }
+  return uniform ? undefined : map;
+}
+
+/**
+ * ONNX pooling with Caffe's geometry made explicit rather than trusting a runtime's ceil_mode
+ * rule: the overhang of Caffe's ceil rounding becomes end padding (or a crop of rows no window
+ * reads) and pooling runs in floor mode. MAX ignores padding (as Caffe's -inf); AVE pads with
+ * zeros explicitly, divides by kh*kw and is corrected by the divisor map (aveCorrection).
+ */
+const onnxPooling: OnnxConvertFn = (ctx) => {
+  const { g, layer } = ctx;
+  if (ctx.outputShapes.length !== 1) throw unsupportedOnnx(ctx, 'with a mask top is not supported');
+  const pool = layer.pooling_param?.pool ?? 'MAX';
+  if (pool !== 'MAX' && pool !== 'AVE') throw unsupportedOnnx(ctx, `pool ${pool} is not supported`);
+  const inShape = ctx.inputShapes[0];
+  const geo = poolGeometry(layer, inShape);
+  const [, , H, W] = inShape;
+  const [, , oh, ow] = ctx.outputShapes[0];
+  const x = ctx.inputs[0];
+  if (geo.global || (geo.kernel[0] === H && geo.kernel[1] === W && geo.pad[0] === 0 && geo.pad[1] === 0 && oh === 1 && ow === 1)) {
+    return [g.op(pool === 'MAX' ? 'GlobalMaxPool' : 'GlobalAveragePool', [x], ctx.outName(0))];
+  }
+  const [kh, kw] = geo.kernel;
+  const [sh, sw] = geo.stride;
+  const [ph, pw] = geo.pad;
+  const padB = (oh - 1) * sh + kh - H - ph;
+  const padR = (ow - 1) * sw + kw - W - pw;
+  let input = x;
+  if (padB < 0 || padR < 0) {
+    const ends = g.int64Const(ctx.name('crop/ends'), [H + Math.min(0, padB), W + Math.min(0, padR)]);
+    input = g.op('Slice', [x, g.int64Const(ctx.name('crop/starts'), [0, 0]), ends, g.int64Const(ctx.name('crop/axes'), [2, 3])], ctx.name('crop'));
+  }
+  const pb = Math.max(0, padB);
+  const pr = Math.max(0, padR);
+  const attrs = { kernel_shape: ints([kh, kw]), strides: ints([sh, sw]) };
+  if (pool === 'MAX') return [g.op('MaxPool', [input], ctx.outName(0), { ...attrs, pads: ints([ph, pw, pb, pr]) })];
+  const map = aveCorrection(H, W, geo, oh, ow);
+  if (ph + pw + pb + pr > 0) {
+    const pads = g.int64Const(ctx.name('pads'), [0, 0, ph, pw, 0, 0, pb, pr]);
+    input = g.op('Pad', [input, pads], ctx.name('pad'));
+  }
+  if (map === undefined) return [g.op('AveragePool', [input], ctx.outName(0), attrs)];
+  const avg = g.op('AveragePool', [input], ctx.name('avg'), attrs);
+  return [g.op('Mul', [avg, g.floatConst(ctx.name('divisor'), map, [oh, ow])], ctx.outName(0))];
+};
+
 export const pooling: LayerHandler = {
   type: 'Pooling',
   paramField: 'pooling_param',
@@ -198,4 +269,5 @@ export const pooling: LayerHandler = {
   macs: noMacs,
   convert: convertPooling,
   forward: forwardPooling,
+  onnx: onnxPooling,
 };

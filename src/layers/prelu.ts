@@ -3,6 +3,8 @@ import type { ConvertFn } from './convert-api';
 import { channelShape } from './convert-util';
 import { type LayerHandler, ONE, countOf, netError, noMacs } from './handler';
 import type { ForwardFn, RandomInitFn } from './reference-api';
+import type { OnnxConvertFn } from './onnx-api';
+import { operandDims } from './onnx-util';
 
 const convertPReLU: ConvertFn = (ctx) => {
   const rank = ctx.inputShapes[0].length;
@@ -29,6 +31,13 @@ const forwardPReLU: ForwardFn = (ctx) => {
 /** Slopes 0.25, Caffe's default filler. */
 const randomPReLU: RandomInitFn = (ctx) => ctx.blobShapes.map((s) => new Float32Array(countOf(s)).fill(0.25));
 
+const onnxPReLU: OnnxConvertFn = (ctx) => {
+  const rank = ctx.inputShapes[0].length;
+  const c = ctx.blobs[0].data.length;
+  const dims = ctx.layer.prelu_param?.channel_shared ? [1] : operandDims([c], 1, rank);
+  return [ctx.g.op('PRelu', [ctx.inputs[0], ctx.g.floatConst(ctx.name('slope'), ctx.weight(0), dims)], ctx.outName(0))];
+};
+
 export const prelu: LayerHandler = {
   type: 'PReLU',
   paramField: 'prelu_param',
@@ -48,4 +57,5 @@ export const prelu: LayerHandler = {
   convert: convertPReLU,
   forward: forwardPReLU,
   randomInit: randomPReLU,
+  onnx: onnxPReLU,
 };

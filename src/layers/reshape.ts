@@ -1,5 +1,7 @@
 /** Reshape and Flatten: new shapes for the same data. */
 import type { ConvertFn } from './convert-api';
+import type { OnnxConvertFn } from './onnx-api';
+import { batchFree, reshapeTo } from './onnx-util';
 import { type LayerHandler, type Shape, ONE, canonicalAxis, countOf, netError, noBlobs, noMacs, shapeText } from './handler';
 import type { ForwardFn } from './reference-api';
 
@@ -24,6 +26,14 @@ const convertReshape: ConvertFn = (ctx) => {
   const perm = [0, 2, 3, 1];
   const y = layout.transposeOrReshape(r, perm, ctx.outName(0));
   return [y === r ? g.identity(r, { name: ctx.outName(0) }) : y];
+};
+
+/** ONNX: the data is in Caffe's order already, so a Reshape to the top's shape (batch free). */
+const onnxReshape: OnnxConvertFn = (ctx) => {
+  const inShape = ctx.inputShapes[0];
+  const outShape = ctx.outputShapes[0];
+  if (inShape.length === outShape.length && inShape.every((d, i) => d === outShape[i])) return [ctx.g.op('Identity', [ctx.inputs[0]], ctx.outName(0))];
+  return [reshapeTo(ctx, ctx.inputs[0], batchFree(outShape), ctx.outName(0))];
 };
 
 export const reshape: LayerHandler = {
@@ -76,6 +86,7 @@ export const reshape: LayerHandler = {
   macs: noMacs,
   convert: convertReshape,
   forward: forwardReshape,
+  onnx: onnxReshape,
 };
 
 export const flatten: LayerHandler = {
@@ -95,4 +106,5 @@ export const flatten: LayerHandler = {
   macs: noMacs,
   convert: convertReshape,
   forward: forwardReshape,
+  onnx: onnxReshape,
 };

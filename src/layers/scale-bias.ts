@@ -7,6 +7,8 @@ import type { ConvertFn } from './convert-api';
 import { hostOperand, tensorOperand } from './convert-util';
 import { type LayerHandler, type Shape, bottomLabel, canonicalAxis, countOf, netError, noMacs, shapeText } from './handler';
 import { type ForwardContext, type ForwardFn, type RandomInitFn, type Tensor, type Values, canonAxis, fillUniform } from './reference-api';
+import type { OnnxConvertContext, OnnxConvertFn } from './onnx-api';
+import { operandDims, valueOperand } from './onnx-util';
 
 interface BroadcastParam {
   axis?: number;
@@ -123,6 +125,33 @@ const randomScale: RandomInitFn = (ctx) =>
   );
 
 const randomBias: RandomInitFn = (ctx) => ctx.blobShapes.map((s, i) => fillUniform(countOf(s), ctx.stream(i), -0.1, 0.1));
+/** The operand of Scale/Bias for ONNX: bottom[1] reshaped to broadcast, or learned blob `blob` as a constant. */
+function onnxOperand(ctx: OnnxConvertContext, p: BroadcastParam, blob: number, part: string): string {
+  const rank = ctx.inputShapes[0].length;
+  const two = ctx.inputs.length === 2;
+  const opShape = two ? ctx.inputShapes[1] : ctx.blobs[blob].shape;
+  const axis = opShape.length === 0 ? 0 : (p.axis ?? 1) < 0 ? (p.axis ?? 1) + rank : (p.axis ?? 1);
+  if (two) return valueOperand(ctx, ctx.inputs[1], opShape, axis, rank, part);
+  return ctx.g.floatConst(ctx.name(part), ctx.weight(blob), operandDims(opShape, axis, rank));
+}
+
+const onnxScale: OnnxConvertFn = (ctx) => {
+  const { g } = ctx;
+  const p = ctx.layer.scale_param ?? {};
+  const two = ctx.inputs.length === 2;
+  const hasBias = p.bias_term ?? false;
+  const s = onnxOperand(ctx, p, 0, 'scale');
+  const y = g.op('Mul', [ctx.inputs[0], s], hasBias ? ctx.name('mul') : ctx.outName(0));
+  if (!hasBias) return [y];
+  // The bias has the scale's shape, at the same axis.
+  const rank = ctx.inputShapes[0].length;
+  const opShape = two ? ctx.inputShapes[1] : ctx.blobs[0].shape;
+  const axis = opShape.length === 0 ? 0 : (p.axis ?? 1) < 0 ? (p.axis ?? 1) + rank : (p.axis ?? 1);
+  const b = g.floatConst(ctx.name('bias'), ctx.weight(two ? 0 : 1), operandDims(opShape, axis, rank));
+  return [g.op('Add', [y, b], ctx.outName(0))];
+};
+
+const onnxBias: OnnxConvertFn = (ctx) => [ctx.g.op('Add', [ctx.inputs[0], onnxOperand(ctx, ctx.layer.bias_param ?? {}, 0, 'bias')], ctx.outName(0))];
 
 export const scale: LayerHandler = {
   type: 'Scale',
@@ -147,6 +176,7 @@ export const scale: LayerHandler = {
   convert: convertScale,
   forward: forwardScale,
   randomInit: randomScale,
+  onnx: onnxScale,
 };
 
 export const bias: LayerHandler = {
@@ -167,4 +197,5 @@ export const bias: LayerHandler = {
   convert: convertBias,
   forward: forwardBias,
   randomInit: randomBias,
+  onnx: onnxBias,
 };

@@ -9,6 +9,7 @@ interface ConvertArgs {
   net: string;
   weights: string;
   output: string;
+  format?: string;
   force: boolean;
   quiet: boolean;
   json: boolean;
@@ -40,15 +41,16 @@ function progressReporter(progress: Progress): (p: ConvertFilesProgress) => void
 /** `senet convert NET.prototxt W.caffemodel -o DIR`. */
 export const convertCommand: CommandModule<object, ConvertArgs> = {
   command: 'convert <net> <weights>',
-  describe: 'convert a Caffe net (prototxt) and its weights (caffemodel) to a TF.js GraphModel folder',
+  describe: 'convert a Caffe net (prototxt) and its weights (caffemodel) to a TF.js GraphModel folder or an ONNX file',
   builder: (y: Argv) =>
     y
       .positional('net', { type: 'string', demandOption: true, describe: 'net definition (prototxt; legacy formats are upgraded)' })
       .positional('weights', { type: 'string', demandOption: true, describe: 'trained weights (caffemodel)' })
-      .option('output', { alias: 'o', type: 'string', demandOption: true, describe: 'output folder (model.json + shards)' })
-      .option('force', { type: 'boolean', default: false, describe: 'replace an existing output folder' })
+      .option('output', { alias: 'o', type: 'string', demandOption: true, describe: 'output: a folder (TF.js GraphModel: model.json + shards) or a file ending in .onnx (ONNX, opset 13)' })
+      .option('format', { type: 'string', choices: ['tfjs', 'onnx'], describe: 'output format (default: onnx for an output ending in .onnx, else tfjs)' })
+      .option('force', { type: 'boolean', default: false, describe: 'replace an existing output' })
       .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'no progress output' })
-      .option('json', { type: 'boolean', default: false, describe: 'print JSON on stdout: dir, layers, folded, outputs, weightBytes, labels, seconds' })
+      .option('json', { type: 'boolean', default: false, describe: 'print JSON on stdout: dir, format, layers, folded, outputs, weightBytes, labels, seconds' })
       .option('input-shape', { type: 'string', describe: 'N,C,H,W of the input (required when the net reads a data layer)' })
       .option('mean', { type: 'string', describe: 'per-channel mean recorded in the metadata, e.g. 104,117,123' })
       .option('scale', { type: 'number', describe: 'input scale recorded in the metadata' })
@@ -68,6 +70,7 @@ export const convertCommand: CommandModule<object, ConvertArgs> = {
         describe: "class order of the caffemodel's classifier (default 'senet' for the official SENets, 'standard' otherwise)",
       })
       .example('$0 convert SE-ResNet-50.prototxt SE-ResNet-50.caffemodel -o se-resnet-50', 'convert an official SENet')
+      .example('$0 convert SE-ResNet-50.prototxt SE-ResNet-50.caffemodel -o se-resnet-50.onnx', 'the same as one ONNX file (ONNX Runtime, OpenCV)')
       .example('$0 convert SE-ResNet-50.prototxt SE-ResNet-50.caffemodel -o se-resnet-50-std --labels standard', "outputs in Caffe's standard class order") as unknown as Argv<ConvertArgs>,
   handler: (args) => {
     const inputShape = parseInputShape(args['input-shape']);
@@ -82,6 +85,7 @@ export const convertCommand: CommandModule<object, ConvertArgs> = {
     try {
       const r = convertFiles(args.net, args.weights, args.output, {
         force: args.force,
+        ...(args.format !== undefined ? { format: args.format === 'onnx' ? ('onnx' as const) : ('tfjs' as const) } : {}),
         quiet: args.quiet,
         inputShape,
         mean,
@@ -92,8 +96,7 @@ export const convertCommand: CommandModule<object, ConvertArgs> = {
         onProgress: args.quiet ? undefined : progressReporter(progress),
       });
       if (args.json) {
-        const md = r.modelJson.userDefinedMetadata as { outputNames?: unknown } | undefined;
-        const doc = { dir: r.dir, layers: r.layers, folded: r.folded, outputs: Array.isArray(md?.outputNames) ? md.outputNames : [], weightBytes: r.weightBytes, labels: r.labels ?? null, seconds: (Date.now() - t0) / 1000 };
+        const doc = { dir: r.dir, format: r.format, layers: r.layers, folded: r.folded, outputs: r.outputs, weightBytes: r.weightBytes, labels: r.labels ?? null, seconds: (Date.now() - t0) / 1000 };
         process.stdout.write(JSON.stringify(doc, null, 2) + '\n');
       }
       if (!args.quiet) {
