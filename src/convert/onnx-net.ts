@@ -5,7 +5,7 @@
  * convolutions, and the model's metadata as metadata_props.
  */
 import { layerHandlers, type LayerShapes, type OnnxConvertContext } from '../layers';
-import { OnnxGraph } from '../onnx';
+import { OnnxGraph, SENET_METADATA_KEY } from '../onnx';
 import type { ModelMetadata, WeightSource } from '../tfgraph';
 import { FileBlob } from './feed';
 import { caffeBlobOrder, foldFor, prepareNet, type ConvertNetOptions, type ConvertedNet } from './net';
@@ -102,15 +102,12 @@ export function convertNetToOnnx(opts: ConvertNetOptions): OnnxConvertedNet {
   return { graph: g, metadata, layers, blobs, folded, ...(p.labels !== undefined ? { labels: p.labels } : {}) };
 }
 
-/** The key under which the whole ModelMetadata is stored (JSON) in metadata_props. */
-export const ONNX_METADATA_KEY = 'senet_metadata';
-
 /**
  * metadata_props for a model: the full ModelMetadata as JSON (what senet-caffe's runtime reads),
  * and plain keys for other tools: input, mean, scale, channel order, class order, class count.
  */
 export function onnxMetadataProps(m: ModelMetadata, shapes: ReadonlyMap<string, readonly number[]>): Array<[string, string]> {
-  const props: Array<[string, string]> = [[ONNX_METADATA_KEY, JSON.stringify(m)]];
+  const props: Array<[string, string]> = [[SENET_METADATA_KEY, JSON.stringify(m)]];
   props.push(['input', m.inputName], ['input_shape', m.inputShape.join(',')], ['input_layout', 'NCHW']);
   const pre = m.preprocessing;
   if (pre?.mean !== undefined) props.push(['mean', pre.mean.join(',')]);

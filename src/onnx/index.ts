@@ -5,3 +5,4 @@ export { writeOnnxModel } from './write';
 export type { WriteOnnxOptions } from './write';
 export { readOnnxMetadata, onnxBytesWithOutputs } from './read';
 export { OPSET } from './fields';
+export { SENET_METADATA_KEY } from './metadata';

@@ -4,3 +4,5 @@ export * from './run';
 export * from './npy';
 export * from './pool';
 export * from './bench';
+export * from './onnx';
+export * from './runner';

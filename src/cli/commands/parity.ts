@@ -4,9 +4,9 @@ import type { Argv, CommandModule } from 'yargs';
 import { SenetError, UsageError } from '../../errors';
 import { createProgress, type ProgressPhase } from '../progress';
 import { writeFileAtomic } from '../../atomic-write';
-import { initBackend, readNpy, toFloat32, BACKEND_ORDER, type BackendName } from '../../runtime';
+import { initBackend, isOnnxModelPath, readNpy, toFloat32, BACKEND_ORDER, type BackendName } from '../../runtime';
 import {
-  convertAndOpen, DEFAULT_ABS_FLOOR, DEFAULT_ATOL, DEFAULT_RTOL, formatParityTable, openModelDir, parityJson, parityJunit, readReference, renderParityPage, runParity, type ParityModel,
+  convertAndOpen, DEFAULT_ABS_FLOOR, DEFAULT_ATOL, DEFAULT_RTOL, formatParityTable, openModelDir, parityJson, parityJunit, readReference, renderParityPage, runParityAsync, type ParityModel,
 } from '../../verify';
 
 interface ParityArgs {
@@ -21,18 +21,20 @@ interface ParityArgs {
   html?: string;
   quiet: boolean;
   backend?: string;
+  threads?: number;
+  format?: string;
 }
 
 /** Parity failed (exit 1) after the report was printed. */
 export class ParityFailedError extends SenetError {}
 
-/** `senet parity (NET.prototxt W.caffemodel | DIR) --input X.npy --reference REF`. */
+/** `senet parity (NET.prototxt W.caffemodel | DIR | MODEL.onnx) --input X.npy --reference REF`. */
 export const parityCommand: CommandModule<object, ParityArgs> = {
   command: 'parity <model..>',
   describe: 'compare every blob of a converted model (or NET.prototxt W.caffemodel) with blobs dumped from real Caffe',
   builder: (y: Argv) =>
     y
-      .positional('model', { type: 'string', array: true, demandOption: true, describe: 'converted model folder, or NET.prototxt W.caffemodel' })
+      .positional('model', { type: 'string', array: true, demandOption: true, describe: 'converted model (GraphModel folder or .onnx file), or NET.prototxt W.caffemodel' })
       .option('input', { alias: 'i', type: 'string', demandOption: true, describe: 'input .npy (float32, NCHW) the reference was made with' })
       .option('reference', { alias: 'r', type: 'string', demandOption: true, describe: 'folder of <blob>.npy (/ as __) or one .npz' })
       .option('rtol', { type: 'number', default: DEFAULT_RTOL, describe: "bound on max |error| relative to the blob's max magnitude" })
@@ -45,10 +47,13 @@ export const parityCommand: CommandModule<object, ParityArgs> = {
       .option('junit', { type: 'string', describe: 'also write JUnit XML (one testcase per blob) to this file' })
       .option('html', { type: 'string', describe: 'also write a self-contained HTML report (error chart, first divergence, table) to this file' })
       .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'no progress output' })
-      .option('backend', { type: 'string', choices: [...BACKEND_ORDER], describe: 'backend (default: the best available)' })
+      .option('backend', { type: 'string', choices: [...BACKEND_ORDER], describe: 'TF.js backend (default: the best available)' })
+      .option('threads', { type: 'number', describe: 'ONNX Runtime intra-op threads (ONNX models)' })
+      .option('format', { type: 'string', choices: ['tfjs', 'onnx'], describe: 'with NET.prototxt W.caffemodel: the target converted to in memory (default tfjs)' })
       .example('$0 parity se-resnet-50 -i x.npy -r caffe-blobs/', 'a converted model against pycaffe dumps')
       .example('$0 parity net.prototxt w.caffemodel -i x.npy -r blobs.npz --junit parity.xml', 'convert in memory; JUnit for CI')
-      .example('$0 parity se-resnet-50 -i x.npy -r blobs.npz --html parity.html', 'an HTML report with the per-blob error chart') as unknown as Argv<ParityArgs>,
+      .example('$0 parity se-resnet-50 -i x.npy -r blobs.npz --html parity.html', 'an HTML report with the per-blob error chart')
+      .example('$0 parity se-resnet-50.onnx -i x.npy -r blobs.npz', 'the ONNX model on ONNX Runtime') as unknown as Argv<ParityArgs>,
   handler: async (args) => {
     const t0 = Date.now();
     if (args.model.length > 2) throw new UsageError(`give a model folder or NET.prototxt W.caffemodel, not ${args.model.length} paths`);
@@ -61,13 +66,24 @@ export const parityCommand: CommandModule<object, ParityArgs> = {
     const input = { data: toFloat32(arr), shape: arr.shape.slice() };
     progress.note(`reading the reference ${args.reference}`);
     const reference = readReference(args.reference);
-    const info = await initBackend(args.backend as BackendName | undefined);
-    progress.note(`backend ${info.name}`);
+    const onnx = args.model.length === 2 ? args.format === 'onnx' : isOnnxModelPath(args.model[0]);
+    if (onnx && args.backend !== undefined) throw new UsageError('--backend chooses a TF.js backend; an ONNX model runs on ONNX Runtime (use --threads)');
+    if (!onnx && args.threads !== undefined) throw new UsageError('--threads sets ONNX Runtime threads; this model runs on TF.js');
+    if (args.model.length === 1 && args.format !== undefined) throw new UsageError('--format is for NET.prototxt W.caffemodel (converted in memory)');
+    let engine: string;
+    if (onnx) {
+      engine = 'onnxruntime';
+    } else {
+      const info = await initBackend(args.backend as BackendName | undefined);
+      engine = info.name;
+      progress.note(`backend ${info.name}`);
+    }
     let model: ParityModel;
     if (args.model.length === 2) {
       let layers: ProgressPhase | undefined;
       try {
         model = await convertAndOpen(args.model[0], args.model[1], input.shape, {
+          ...(onnx ? { format: 'onnx' as const, threads: args.threads } : {}),
           onProgress: (p) => {
             layers ??= progress.phase('converting layer', p.total);
             layers.update(p.done, p.layer ? `(${p.layer})` : undefined);
@@ -76,16 +92,22 @@ export const parityCommand: CommandModule<object, ParityArgs> = {
       } finally {
         progress.stop();
       }
+    } else if (onnx) {
+      model = await openModelDir(args.model[0], { threads: args.threads });
     } else {
       if (!fs.existsSync(args.model[0]) || !fs.statSync(args.model[0]).isDirectory()) {
-        throw new UsageError(`'${args.model[0]}' is not a model folder (or give NET.prototxt W.caffemodel)`);
+        throw new UsageError(`'${args.model[0]}' is not a model folder or .onnx file (or give NET.prototxt W.caffemodel)`);
       }
       model = await openModelDir(args.model[0]);
+    }
+    if (model.engine !== undefined) {
+      engine = model.engine;
+      progress.note(`engine ${model.engine.replace('-', ', device ')}${args.threads !== undefined ? `, ${args.threads} threads` : ''}`);
     }
     progress.note(`running the model and comparing ${reference.size} reference blobs`);
     let rep;
     try {
-      rep = runParity(model, input, reference, { rtol: args.rtol, atol: args.atol, absFloor: args['abs-floor'] });
+      rep = await runParityAsync(model, input, reference, { rtol: args.rtol, atol: args.atol, absFloor: args['abs-floor'] });
     } finally {
       model.dispose();
     }
@@ -97,7 +119,7 @@ export const parityCommand: CommandModule<object, ParityArgs> = {
     }
     if (args.html !== undefined) {
       writeFileAtomic(args.html, renderParityPage(rep, {
-        model: args.model.map((m) => path.basename(path.resolve(m))).join(' + '), input: args.input, inputShape: input.shape, reference: args.reference, backend: info.name, seconds: (Date.now() - t0) / 1000,
+        model: args.model.map((m) => path.basename(path.resolve(m))).join(' + '), input: args.input, inputShape: input.shape, reference: args.reference, backend: engine, seconds: (Date.now() - t0) / 1000,
       }));
       progress.note(`wrote ${args.html}`);
     }
