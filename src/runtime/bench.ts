@@ -1,13 +1,15 @@
 /**
- * Inference timing for a converted model folder: a random NCHW input of the model's input shape,
- * warm-up runs, then timed runs. With one worker the model runs in this thread; with more, a
- * worker pool is kept full (exactly `workers` runs in flight) so throughput is measured with every
- * worker busy.
+ * Inference timing for a converted model (folder or .onnx file): a random NCHW input of the
+ * model's input shape, warm-up runs, then timed runs. With one worker the model runs in this
+ * thread; with more, a worker pool is kept full (exactly `workers` runs in flight) so throughput
+ * is measured with every worker busy. ONNX models run on ONNX Runtime in one session with
+ * `threads` intra-op threads (its parallelism is inside each run).
  */
 import * as os from 'os';
 import { UsageError } from '../errors';
 import { BackendName, initBackend } from './backend';
 import { loadModel, LoadedModel } from './load';
+import { isOnnxModelPath, loadOnnxModel } from './onnx';
 import { createPool } from './pool';
 import { HostArray, runModel } from './run';
 
@@ -22,6 +24,8 @@ export interface BenchOptions {
   /** Default 1 (this thread). */
   workers?: number;
   backend?: BackendName;
+  /** ONNX Runtime intra-op threads (.onnx models). */
+  threads?: number;
   /** Seed of the random input. */
   seed?: number;
   /** Called after each timed run with the number done so far. */
@@ -29,8 +33,12 @@ export interface BenchOptions {
 }
 
 export interface BenchResult {
-  /** Backend of every worker (this thread's when workers = 1). */
-  backend: BackendName;
+  /** Backend of every worker (this thread's when workers = 1); `onnxruntime-cpu` (or -cuda) for ONNX. */
+  backend: BackendName | `onnxruntime-${'cpu' | 'cuda'}`;
+  /** The engine that ran: TF.js or ONNX Runtime. */
+  engine: 'tfjs' | 'onnxruntime';
+  /** ONNX Runtime's intra-op threads (0: its default); 0 for TF.js. */
+  threads: number;
   workers: number;
   batch: number;
   /** Timed runs per worker, as asked. */
@@ -88,8 +96,8 @@ export function randomInput(shape: readonly number[], seed = 1): HostArray {
 }
 
 /** NCHW input shape with the batch set; the model's own shape comes from metadata (else the graph). */
-export function benchInputShape(loaded: LoadedModel, batch: number | undefined): number[] {
-  const shape = loaded.metadata?.inputShape ?? loaded.model.inputs[0]?.shape;
+export function benchInputShape(loaded: LoadedModel | { dir: string; inputShape: readonly number[] | undefined }, batch: number | undefined): number[] {
+  const shape = 'model' in loaded ? loaded.metadata?.inputShape ?? loaded.model.inputs[0]?.shape : loaded.inputShape;
   if (shape === undefined || shape.length === 0) throw new UsageError(`${loaded.dir}: the model's input shape is unknown`);
   const rest = shape.slice(1);
   if (rest.some((d) => d < 0)) {
@@ -123,6 +131,8 @@ export async function benchModel(opts: BenchOptions): Promise<BenchResult> {
   const warmup = positiveInt('warmup', opts.warmup ?? 2, 0);
   const workers = positiveInt('workers', opts.workers ?? 1, 1);
   if (opts.batch !== undefined) positiveInt('batch', opts.batch, 1);
+  if (isOnnxModelPath(opts.modelDir)) return benchOnnx(opts, runs, warmup, workers);
+  if (opts.threads !== undefined) throw new UsageError(`--threads sets ONNX Runtime's threads; '${opts.modelDir}' is a TF.js model (use --workers)`);
   const info = await initBackend(opts.backend);
   const loaded = await loadModel(opts.modelDir);
   const inputShape = benchInputShape(loaded, opts.batch);
@@ -143,7 +153,7 @@ export async function benchModel(opts: BenchOptions): Promise<BenchResult> {
         opts.onRun?.(i + 1, runs);
       }
       const wall = nowMs() - t0;
-      return summarise(times, batch, wall, process.cpuUsage(c0), { backend: info.name, workers, batch, runs, total_runs: runs, warmup, inputShape, loadavg });
+      return summarise(times, batch, wall, process.cpuUsage(c0), { backend: info.name, engine: 'tfjs', threads: 0, workers, batch, runs, total_runs: runs, warmup, inputShape, loadavg });
     } finally {
       loaded.model.dispose();
     }
@@ -174,8 +184,39 @@ export async function benchModel(opts: BenchOptions): Promise<BenchResult> {
     const wall = nowMs() - t0;
     const cpu = process.cpuUsage(c0);
     const backends = [...new Set(pool.backends)];
-    return summarise(times, batch, wall, cpu, { backend: backends[0], workers, batch, runs, total_runs: total, warmup, inputShape, loadavg });
+    return summarise(times, batch, wall, cpu, { backend: backends[0], engine: 'tfjs', threads: 0, workers, batch, runs, total_runs: total, warmup, inputShape, loadavg });
   } finally {
     await pool.close();
+  }
+}
+
+/** The ONNX Runtime timing: one session, runs one after another (its threads work inside each run). */
+async function benchOnnx(opts: BenchOptions, runs: number, warmup: number, workers: number): Promise<BenchResult> {
+  if (workers !== 1) throw new UsageError('--workers is for TF.js models; an ONNX model uses --threads (ONNX Runtime intra-op threads)');
+  if (opts.backend !== undefined) throw new UsageError(`--backend chooses a TF.js backend; '${opts.modelDir}' is an ONNX model`);
+  if (opts.threads !== undefined) positiveInt('threads', opts.threads, 1);
+  const m = await loadOnnxModel(opts.modelDir, { threads: opts.threads });
+  try {
+    const inputShape = benchInputShape({ dir: opts.modelDir, inputShape: m.inputShape }, opts.batch);
+    const batch = inputShape[0];
+    const input = randomInput(inputShape, opts.seed ?? 1);
+    for (let i = 0; i < warmup; i++) await m.run(input);
+    const loadavg = os.loadavg()[0];
+    const times: number[] = [];
+    const c0 = process.cpuUsage();
+    const t0 = nowMs();
+    for (let i = 0; i < runs; i++) {
+      const t = nowMs();
+      await m.run(input);
+      times.push(nowMs() - t);
+      opts.onRun?.(i + 1, runs);
+    }
+    const wall = nowMs() - t0;
+    const base: BenchBase = {
+      backend: `onnxruntime-${m.device}`, engine: 'onnxruntime', threads: m.threads, workers: 1, batch, runs, total_runs: runs, warmup, inputShape, loadavg,
+    };
+    return summarise(times, batch, wall, process.cpuUsage(c0), base);
+  } finally {
+    await m.dispose();
   }
 }
