@@ -1,7 +1,9 @@
 /**
  * A worker_threads pool for throughput over many inputs: each worker has its own backend
  * instance and model copy (the wasm backend runs single-threaded in Node, so parallelism comes
- * from workers). Results are identical to a direct runModel call.
+ * from workers). Results are identical to a direct runModel call. An .onnx model gets a pool of
+ * one ONNX Runtime session instead, whose parallelism is its intra-op threads: runs are queued
+ * one at a time (two at once would only fight over the same cores).
  */
 import * as fs from 'fs';
 import * as os from 'os';
@@ -10,7 +12,9 @@ import { Worker } from 'worker_threads';
 import { SenetError } from '../errors';
 import { BackendName } from './backend';
 import type { PoolReply, PoolRequest, PoolWorkerData } from './pool-worker';
+import { isOnnxModelPath, loadOnnxModel } from './onnx';
 import { HostArray } from './run';
+import type { EngineLabel } from './runner';
 
 export interface PoolOptions {
   modelDir: string;
@@ -18,6 +22,8 @@ export interface PoolOptions {
   workers?: number;
   /** Backend for every worker; default: the first available (see initBackend). */
   backend?: BackendName;
+  /** ONNX Runtime intra-op threads (.onnx models). */
+  threads?: number;
 }
 
 export interface Pool {
@@ -26,8 +32,8 @@ export interface Pool {
   /** Terminates the workers; pending runs are rejected. */
   close(): Promise<void>;
   readonly size: number;
-  /** The backend each worker chose. */
-  readonly backends: readonly BackendName[];
+  /** The backend each worker chose (`onnxruntime-cpu` or `-cuda` for the ONNX session). */
+  readonly backends: readonly EngineLabel[];
 }
 
 interface Task {
@@ -60,7 +66,34 @@ function spawn(data: PoolWorkerData): Worker {
   return new Worker(bootstrap, { eval: true, workerData: data });
 }
 
+/** The ONNX session as a pool of one: runs queued one after another. */
+async function createOnnxPool(opts: PoolOptions): Promise<Pool> {
+  if (opts.workers !== undefined && opts.workers !== 1) throw new SenetError('an ONNX model runs in one ONNX Runtime session: give --threads, not --workers');
+  if (opts.backend !== undefined) throw new SenetError(`--backend chooses a TF.js backend; '${opts.modelDir}' is an ONNX model`);
+  const m = await loadOnnxModel(opts.modelDir, { threads: opts.threads });
+  let tail: Promise<unknown> = Promise.resolve();
+  let closed = false;
+  return {
+    size: 1,
+    backends: [`onnxruntime-${m.device}`],
+    run(input, outputs) {
+      if (closed) return Promise.reject(new SenetError('the pool is closed'));
+      const r = tail.then(() => m.run(input, outputs));
+      tail = r.catch(() => undefined);
+      return r;
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      await tail;
+      await m.dispose();
+    },
+  };
+}
+
 export async function createPool(opts: PoolOptions): Promise<Pool> {
+  if (isOnnxModelPath(opts.modelDir)) return createOnnxPool(opts);
+  if (opts.threads !== undefined) throw new SenetError(`threads are ONNX Runtime's; '${opts.modelDir}' is a TF.js model (use workers)`);
   const n = opts.workers ?? Math.max(1, os.availableParallelism());
   if (!Number.isInteger(n) || n < 1) throw new SenetError(`worker count must be a positive integer, got ${opts.workers}`);
   const data: PoolWorkerData = { modelDir: path.resolve(opts.modelDir), backend: opts.backend };

@@ -10,16 +10,22 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { InputFileError, SenetError, UsageError } from '../errors';
-import { createPool, type BackendName, type HostArray } from '../runtime';
+import { createPool, isOnnxModelPath, readOnnxModelMetadata, type BackendName, type EngineLabel, type HostArray } from '../runtime';
 import { asModelMetadata, type ModelMetadata } from '../tfgraph/metadata';
 import { indexMap, readLabelList, type LabelOrder } from './labels';
 import { preprocessImage, preprocessingFor, type Mean, type PreprocessOptions } from './preprocess';
 import { publishedFor, type PublishedAccuracy } from './published';
+import { shardRange } from './eval-shard';
 
 export const IMAGE_EXTENSIONS: ReadonlySet<string> = new Set(['.jpg', '.jpeg', '.png', '.webp', '.tif', '.tiff', '.gif', '.avif']);
 
-/** Reads the senet-caffe metadata of a model folder without loading the graph. */
+/** Reads the senet-caffe metadata of a model folder or .onnx file without loading the graph. */
 export function readModelMetadata(dir: string): ModelMetadata {
+  if (isOnnxModelPath(dir)) {
+    const md = readOnnxModelMetadata(dir);
+    if (md === undefined) throw new InputFileError(dir, 'no senet-caffe metadata (convert the model with senet convert)');
+    return md;
+  }
   const file = path.join(dir, 'model.json');
   let json: { userDefinedMetadata?: unknown };
   try {
@@ -81,6 +87,10 @@ export interface EvalOptions {
   batch?: number;
   workers?: number;
   backend?: BackendName;
+  /** ONNX Runtime intra-op threads (.onnx models). */
+  threads?: number;
+  /** Evaluate only shard `index` (1-based) of `count`: a fixed contiguous slice of the image list (see eval-shard.ts). */
+  shard?: { index: number; count: number };
   mean?: Mean;
   scale?: number;
   resize?: number;
@@ -112,7 +122,9 @@ export interface EvalResult {
   seconds: number;
   imagesPerSecond: number;
   workers: number;
-  backends: BackendName[];
+  backends: EngineLabel[];
+  /** Set when this is one shard of a sharded run (merge the parts with mergeEvalParts). */
+  shard?: { index: number; count: number; firstImage: number; totalImages: number };
   modelOrder: LabelOrder;
   labelOrder: LabelOrder;
   preprocessing: PreprocessOptions;
@@ -181,8 +193,10 @@ export async function evaluate(opts: EvalOptions): Promise<EvalResult> {
   const pre = preprocessingFor(md.inputShape, md.preprocessing, {
     mean: opts.mean, scale: opts.scale, resize: opts.resize, crop: opts.crop, channelOrder: opts.channelOrder,
   });
-  const { root, files: all } = listImages(opts.images);
-  const files = opts.limit !== undefined ? all.slice(0, opts.limit) : all;
+  const { root, files: listed } = listImages(opts.images);
+  const all = opts.limit !== undefined ? listed.slice(0, opts.limit) : listed;
+  const range = opts.shard !== undefined ? shardRange(all.length, opts.shard.index, opts.shard.count) : { start: 0, end: all.length };
+  const files = all.slice(range.start, range.end);
   const labels = matchLabels(files, opts.labels);
   const modelOrder = modelLabelOrder(md);
   const labelOrder = opts.labelOrder ?? 'standard';
@@ -192,7 +206,7 @@ export async function evaluate(opts: EvalOptions): Promise<EvalResult> {
   if (md.inputShape[0] > 0 && md.inputShape[0] !== batch) throw new UsageError(`the model takes batches of exactly ${md.inputShape[0]}; pass --batch ${md.inputShape[0]}`);
   const output = md.outputNames[0];
 
-  const pool = await createPool({ modelDir: opts.modelDir, workers: opts.workers, backend: opts.backend });
+  const pool = await createPool({ modelDir: opts.modelDir, workers: opts.workers, backend: opts.backend, threads: opts.threads });
   const t0 = Date.now();
   let top1 = 0;
   let top5 = 0;
@@ -287,5 +301,6 @@ export async function evaluate(opts: EvalOptions): Promise<EvalResult> {
     preprocessing: pre,
     published: publishedFor([netName, proto, path.basename(path.resolve(opts.modelDir))]),
     predictions: predictions.filter((p) => p !== undefined),
+    ...(opts.shard !== undefined ? { shard: { ...opts.shard, firstImage: range.start, totalImages: all.length } } : {}),
   };
 }

@@ -8,3 +8,4 @@ export * from './published';
 export * from './eval';
 export * from './parity-html';
 export * from './eval-html';
+export * from './eval-shard';

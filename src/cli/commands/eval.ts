@@ -3,15 +3,19 @@ import type { Argv, CommandModule } from 'yargs';
 import { UsageError } from '../../errors';
 import { BACKEND_ORDER, type BackendName } from '../../runtime';
 import {
-  evaluate, parseLabelOrder, parseMean, readModelMetadata, renderEvalPage, LABEL_ORDERS, type EvalProgress, type EvalResult,
+  evalPartJson, evaluate, mergeEvalParts, parseLabelOrder, parseMean, parseShard, readModelMetadata, renderEvalPage, LABEL_ORDERS, type EvalProgress, type EvalResult,
 } from '../../verify';
 import { createProgress, type ProgressPhase } from '../progress';
 import { writeFileAtomic } from '../../atomic-write';
 
 interface EvalArgs {
-  model: string;
-  images: string;
-  labels: string;
+  model?: string;
+  images?: string;
+  labels?: string;
+  shard?: string;
+  'save-part'?: string;
+  merge?: string[];
+  threads?: number;
   'label-order': string;
   limit?: number;
   batch: number;
@@ -53,25 +57,32 @@ export function formatEval(r: EvalResult): string {
   const out = rows.map((row) => [row[0].padEnd(w[0]), row[1].padStart(w[1]), row[2].padStart(w[2])].join('  '));
   out.splice(1, 0, w.map((n) => '-'.repeat(n)).join('  '));
   if (r.published) out.push(`published: ${r.published.source}`);
-  out.push(`${r.images} images, ${r.failed.length} unreadable; ${r.imagesPerSecond.toFixed(1)} img/s with ${r.workers} worker(s) (${[...new Set(r.backends)].join(', ')}); ${r.seconds.toFixed(1)} s`);
+  const engines = [...new Set(r.backends)];
+  const onnx = engines.every((b) => b.startsWith('onnxruntime'));
+  const ran = onnx ? `engine onnxruntime (device ${engines.map((b) => b.replace('onnxruntime-', '')).join(', ')})` : `${r.workers} worker(s) (${engines.join(', ')})`;
+  out.push(`${r.images} images${r.shard !== undefined ? ` (shard ${r.shard.index}/${r.shard.count} of ${r.shard.totalImages})` : ''}, ${r.failed.length} unreadable; ${r.imagesPerSecond.toFixed(1)} img/s with ${ran}; ${r.seconds.toFixed(1)} s`);
   out.push(`labels in '${r.labelOrder}' order, model outputs '${r.modelOrder}' order`);
   for (const f of r.failed) out.push(`unreadable: ${f.file}: ${f.error}`);
   return out.join('\n') + '\n';
 }
 
-/** `senet eval DIR --images DIR|LIST --labels FILE`. */
+/** `senet eval (DIR | MODEL.onnx) --images DIR|LIST --labels FILE [--shard K/N --save-part F]`, or `senet eval --merge PART...`. */
 export const evalCommand: CommandModule<object, EvalArgs> = {
-  command: 'eval <model>',
-  describe: 'top-1/top-5 accuracy of a converted model over labelled images (single centre crop, Caffe protocol)',
+  command: 'eval [model]',
+  describe: 'top-1/top-5 accuracy of a converted model over labelled images (single centre crop, Caffe protocol); --shard/--merge split it across machines',
   builder: (y: Argv) =>
     y
-      .positional('model', { type: 'string', demandOption: true, describe: 'converted model folder' })
-      .option('images', { type: 'string', demandOption: true, describe: 'image folder (recursive) or a text file listing image paths' })
-      .option('labels', { type: 'string', demandOption: true, describe: "val.txt-style list: 'name index' per line" })
+      .positional('model', { type: 'string', describe: 'converted model: a TF.js GraphModel folder or an .onnx file (not with --merge)' })
+      .option('images', { type: 'string', describe: 'image folder (recursive) or a text file listing image paths' })
+      .option('labels', { type: 'string', describe: "val.txt-style list: 'name index' per line" })
+      .option('shard', { type: 'string', describe: 'evaluate only slice K of N (K/N, 1 <= K <= N): a fixed contiguous part of the sorted image list; needs --save-part' })
+      .option('save-part', { type: 'string', describe: 'with --shard: write the partial result (JSON, predictions included) for --merge' })
+      .option('merge', { type: 'string', array: true, describe: 'combine the part files of a sharded run into one report (give all N parts; no model or images)' })
+      .option('threads', { type: 'number', describe: 'ONNX Runtime intra-op threads (.onnx models; default: one per core)' })
       .option('label-order', { type: 'string', choices: [...LABEL_ORDERS], default: 'standard', describe: "class order of the labels file: 'standard' (Caffe's sorted synsets, val.txt) or 'senet' (ILSVRC2012 devkit, ILSVRC2017_val.txt)" })
       .option('limit', { type: 'number', describe: 'evaluate the first N images only' })
       .option('batch', { type: 'number', default: 1, describe: 'images per model run' })
-      .option('workers', { type: 'number', describe: 'worker threads (default: the number of cores)' })
+      .option('workers', { type: 'number', describe: 'worker threads for TF.js models (default: the number of cores)' })
       .option('save-predictions', { type: 'string', describe: 'write a TSV: file, label, top-5 (comma-separated), top-1 probability' })
       .option('json', { type: 'boolean', default: false, describe: 'print the result as JSON on stdout' })
       .option('html', { type: 'string', describe: 'also write a self-contained HTML report (accuracy vs published, confusions, unreadable images) to this file' })
@@ -82,19 +93,33 @@ export const evalCommand: CommandModule<object, EvalArgs> = {
       .option('crop', { type: 'number', describe: 'centre crop size (default: the model input size)' })
       .option('channel-order', { type: 'string', choices: ['BGR', 'RGB', 'GRAY'], describe: 'channel order of the model input (default: metadata, else BGR)' })
       .option('backend', { type: 'string', choices: [...BACKEND_ORDER], describe: 'backend of every worker' })
-      .example('$0 eval se-resnet-50 --images ILSVRC2012_img_val --labels val.txt', 'ImageNet validation, Caffe-order labels') as unknown as Argv<EvalArgs>,
+      .example('$0 eval se-resnet-50 --images ILSVRC2012_img_val --labels val.txt', 'ImageNet validation, Caffe-order labels')
+      .example('$0 eval senet-154.onnx --images val --labels val.txt --shard 2/8 --save-part part-2.json', 'the 2nd of 8 slices, on ONNX Runtime')
+      .example('$0 eval --merge part-*.json --save-predictions predictions.tsv', 'the report of the whole run from its 8 parts') as unknown as Argv<EvalArgs>,
   handler: async (args) => {
     const num = (v: number | undefined, name: string, min: number): number | undefined => {
       if (v !== undefined && (!Number.isInteger(v) || v < min)) throw new UsageError(`--${name} must be an integer >= ${min}`);
       return v;
     };
-    const p = progress(args.quiet || args.json);
     let r: EvalResult;
+    if (args.merge !== undefined) {
+      const clash = (['images', 'labels', 'shard', 'save-part', 'limit'] as const).filter((k) => args[k] !== undefined);
+      if (args.model !== undefined || clash.length > 0) throw new UsageError(`--merge combines part files only; drop ${args.model !== undefined ? 'the model' : `--${clash[0]}`}`);
+      r = mergeEvalParts(args.merge);
+      return report(args, r);
+    }
+    if (args.model === undefined) throw new UsageError('give the model (a GraphModel folder or an .onnx file), or --merge PART...');
+    if (args.images === undefined || args.labels === undefined) throw new UsageError(`--${args.images === undefined ? 'images' : 'labels'} is required`);
+    const shard = args.shard === undefined ? undefined : parseShard(args.shard);
+    if ((shard === undefined) !== (args['save-part'] === undefined)) throw new UsageError(shard === undefined ? '--save-part is for --shard K/N' : '--shard needs --save-part FILE (the partial result for --merge)');
+    const p = progress(args.quiet || args.json);
     try {
       r = await evaluate({
         modelDir: args.model,
         images: args.images,
         labels: args.labels,
+        threads: num(args.threads, 'threads', 1),
+        ...(shard !== undefined ? { shard } : {}),
         labelOrder: parseLabelOrder(args['label-order'], '--label-order'),
         limit: num(args.limit, 'limit', 1),
         batch: num(args.batch, 'batch', 1),
@@ -110,22 +135,29 @@ export const evalCommand: CommandModule<object, EvalArgs> = {
     } finally {
       p.stop();
     }
-    if (args['save-predictions'] !== undefined) {
-      const lines = r.predictions.map((x) => `${x.file}\t${x.label}\t${x.top5.join(',')}\t${x.top1Prob.toPrecision(6)}`);
-      writeFileAtomic(args['save-predictions'], lines.join('\n') + (lines.length > 0 ? '\n' : ''));
-    }
-    if (args.html !== undefined) {
-      // The model's own class names apply when they are in the labels' order (no ImageNet remap).
-      const md = readModelMetadata(args.model);
-      const classNames = md.labels?.length === r.classes && r.modelOrder === r.labelOrder ? md.labels : undefined;
-      writeFileAtomic(args.html, renderEvalPage(r, { model: path.basename(path.resolve(args.model)), images: args.images, labels: args.labels, classNames }));
-      if (!args.quiet && !args.json) process.stderr.write(`senet: wrote ${args.html}\n`);
-    }
-    if (args.json) {
-      const { predictions: _p, ...rest } = r;
-      process.stdout.write(JSON.stringify(rest, null, 2) + '\n');
-    } else {
-      process.stdout.write(formatEval(r));
-    }
+    if (args['save-part'] !== undefined) writeFileAtomic(args['save-part'], evalPartJson(r));
+    report(args, r);
   },
 };
+
+/** The report: predictions TSV, HTML page, and the table or JSON on stdout. */
+function report(args: EvalArgs, r: EvalResult): void {
+  if (args['save-predictions'] !== undefined) {
+    const lines = r.predictions.map((x) => `${x.file}\t${x.label}\t${x.top5.join(',')}\t${x.top1Prob.toPrecision(6)}`);
+    writeFileAtomic(args['save-predictions'], lines.join('\n') + (lines.length > 0 ? '\n' : ''));
+  }
+  if (args.html !== undefined) {
+    // The model's own class names apply when they are in the labels' order (no ImageNet remap).
+    const md = args.model === undefined ? undefined : readModelMetadata(args.model);
+    const classNames = md?.labels?.length === r.classes && r.modelOrder === r.labelOrder ? md.labels : undefined;
+    const model = args.model === undefined ? `${args.merge?.length ?? 0} merged parts` : path.basename(path.resolve(args.model));
+    writeFileAtomic(args.html, renderEvalPage(r, { model, images: args.images ?? '', labels: args.labels ?? '', classNames }));
+    if (!args.quiet && !args.json) process.stderr.write(`senet: wrote ${args.html}\n`);
+  }
+  if (args.json) {
+    const { predictions: _p, ...rest } = r;
+    process.stdout.write(JSON.stringify(rest, null, 2) + '\n');
+  } else {
+    process.stdout.write(formatEval(r));
+  }
+}

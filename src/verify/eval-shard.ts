@@ -1,0 +1,113 @@
+/**
+ * Evaluation across machines: `senet eval --shard K/N` evaluates a fixed slice of the image list
+ * (the K-th of N contiguous slices of the sorted list, after --limit) and writes a partial result;
+ * `senet eval --merge PART...` combines the N parts into the report one run over the whole list
+ * gives: the same top-1/top-5 counts and the same predictions, image by image, in the same order.
+ */
+import * as fs from 'fs';
+import { InputFileError, UsageError } from '../errors';
+import type { EvalResult } from './eval';
+
+/** Images [start, end) of shard `index` (1-based) of `count` over `total` images. */
+export function shardRange(total: number, index: number, count: number): { start: number; end: number } {
+  if (!Number.isInteger(count) || count < 1 || !Number.isInteger(index) || index < 1 || index > count) {
+    throw new UsageError(`shard ${index}/${count}: K/N needs 1 <= K <= N`);
+  }
+  return { start: Math.floor(((index - 1) * total) / count), end: Math.floor((index * total) / count) };
+}
+
+/** Parses `K/N`. */
+export function parseShard(text: string): { index: number; count: number } {
+  const m = /^\s*(\d+)\s*\/\s*(\d+)\s*$/.exec(text);
+  if (m === null) throw new UsageError(`--shard '${text}' must be K/N, e.g. 2/8 (the 2nd of 8 slices)`);
+  const s = { index: Number(m[1]), count: Number(m[2]) };
+  shardRange(0, s.index, s.count);
+  return s;
+}
+
+/** What a part file holds: one shard's EvalResult, predictions included. */
+export interface EvalPart {
+  senetEvalPart: 1;
+  result: EvalResult;
+}
+
+export function evalPartJson(r: EvalResult): string {
+  if (r.shard === undefined) throw new UsageError('not a sharded result (run eval with --shard K/N)');
+  const part: EvalPart = { senetEvalPart: 1, result: r };
+  return JSON.stringify(part) + '\n';
+}
+
+function readPart(file: string): EvalResult {
+  let json: unknown;
+  try {
+    json = JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch (e) {
+    throw new InputFileError(file, `cannot read an eval part (${e instanceof Error ? e.message.split('\n')[0] : String(e)})`);
+  }
+  const p = json as Partial<EvalPart>;
+  if (p === null || typeof p !== 'object' || p.senetEvalPart !== 1 || p.result?.shard === undefined || !Array.isArray(p.result.predictions)) {
+    throw new InputFileError(file, 'not a senet eval part (write one with senet eval --shard K/N --save-part FILE)');
+  }
+  return p.result;
+}
+
+/**
+ * One run's result from the parts of a sharded run: every shard 1..N exactly once, all from the
+ * same image list and protocol. Counts and predictions are exact; `seconds` is the slowest
+ * part's (the wall time when the parts ran side by side) and images/s is the parts' sum.
+ */
+export function mergeEvalParts(files: readonly string[]): EvalResult {
+  if (files.length === 0) throw new UsageError('--merge needs the part files');
+  const parts = files.map((f) => ({ file: f, r: readPart(f) }));
+  const count = parts[0].r.shard!.count;
+  const total = parts[0].r.shard!.totalImages;
+  const seen = new Map<number, string>();
+  const same = (what: string, get: (r: EvalResult) => unknown): void => {
+    const want = JSON.stringify(get(parts[0].r));
+    for (const p of parts) {
+      if (JSON.stringify(get(p.r)) !== want) throw new UsageError(`${p.file}: its ${what} differs from ${parts[0].file}'s; the parts are not of one run`);
+    }
+  };
+  same('shard count', (r) => r.shard!.count);
+  same('image count', (r) => r.shard!.totalImages);
+  same('preprocessing', (r) => r.preprocessing);
+  same('label orders', (r) => [r.labelOrder, r.modelOrder]);
+  for (const p of parts) {
+    const s = p.r.shard!;
+    const prev = seen.get(s.index);
+    if (prev !== undefined) throw new UsageError(`shard ${s.index}/${count} is given twice (${prev} and ${p.file})`);
+    seen.set(s.index, p.file);
+    const want = shardRange(total, s.index, count);
+    if (s.firstImage !== want.start || p.r.images !== want.end - want.start) {
+      throw new UsageError(`${p.file}: shard ${s.index}/${count} holds images ${s.firstImage}..${s.firstImage + p.r.images} of ${total}, expected ${want.start}..${want.end}`);
+    }
+  }
+  const missing = Array.from({ length: count }, (_, i) => i + 1).filter((k) => !seen.has(k));
+  if (missing.length > 0) throw new UsageError(`shard${missing.length > 1 ? 's' : ''} ${missing.map((k) => `${k}/${count}`).join(', ')} missing`);
+  parts.sort((a, b) => a.r.shard!.index - b.r.shard!.index);
+  const rs = parts.map((p) => p.r);
+  const sum = (f: (r: EvalResult) => number): number => rs.reduce((a, r) => a + f(r), 0);
+  const evaluated = sum((r) => r.evaluated);
+  const top1 = sum((r) => r.top1);
+  const top5 = sum((r) => r.top5);
+  const seconds = Math.max(...rs.map((r) => r.seconds));
+  const first = rs[0];
+  const { shard: _s, ...base } = first;
+  return {
+    ...base,
+    images: total,
+    evaluated,
+    top1,
+    top5,
+    top1Accuracy: evaluated > 0 ? top1 / evaluated : 0,
+    top5Accuracy: evaluated > 0 ? top5 / evaluated : 0,
+    failed: rs.flatMap((r) => r.failed),
+    classes: Math.max(...rs.map((r) => r.classes)),
+    seconds,
+    imagesPerSecond: sum((r) => r.imagesPerSecond),
+    workers: sum((r) => r.workers),
+    backends: rs.flatMap((r) => r.backends),
+    published: rs.find((r) => r.published !== undefined)?.published,
+    predictions: rs.flatMap((r) => r.predictions),
+  };
+}
