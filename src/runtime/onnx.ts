@@ -15,9 +15,14 @@ import type { HostArray } from './run';
 
 export type OnnxDevice = 'cpu' | 'cuda';
 
-/** An ONNX model path: a file ending in .onnx. */
+/** An ONNX model path: ending in .onnx and not a folder (a GraphModel folder may be so named). */
 export function isOnnxModelPath(p: string): boolean {
-  return p.toLowerCase().endsWith('.onnx');
+  if (!p.toLowerCase().endsWith('.onnx')) return false;
+  try {
+    return !fs.statSync(p).isDirectory();
+  } catch {
+    return true;
+  }
 }
 
 /** The senet-caffe metadata of an .onnx file (undefined when it has none), without loading the graph. */

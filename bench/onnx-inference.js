@@ -1,0 +1,210 @@
+#!/usr/bin/env node
+/*
+ * The two engines side by side, measured in one run (the machine may be shared: compare the
+ * ratios, each printed with the load average): SE-ResNet-50, SE-ResNeXt-50 and SENet-154 at
+ * 224x224 with random weights from our generator, in ms per image of throughput
+ * (wall time per run / images per run):
+ *
+ *  - ONNX Runtime (onnxruntime-node, CPU, sequential execution, graph optimisation all), batch 8,
+ *    1 and 2 intra-op threads (`senet bench MODEL.onnx --batch 8 --threads N`);
+ *  - TF.js wasm, batch 8, 1 and 2 workers (`senet bench DIR --batch 8 --workers N`);
+ *  - OpenCV 4.6 dnn (Debian's python3-opencv), 2 threads, batch 1, on the `--flavor bvlc` prototxt
+ *    with the same caffemodel (OpenCV 4.6 fails at batch > 1 on these nets and computes the
+ *    release's Axpy as a*Y + X), when /usr/bin/python3 has cv2;
+ *
+ * then `senet eval` throughput on SENet-154 (ONNX Runtime, 2 threads, batch 8, decoding and
+ * resizing included) over generated JPEGs, and the conversion time of SENet-154 to ONNX and to
+ * TF.js (best of the rounds, alternating). Prints the CPU's SIMD level and the targets of issue 10:
+ * ONNX Runtime >= 2.5x OpenCV's images/s (both 50-layer nets) and >= 4.5x the 2-worker wasm path,
+ * ONNX conversion of SENet-154 no slower than TF.js. Needs `npm run build` first.
+ *
+ *   node bench/onnx-inference.js [--runs R] [--warmup W] [--only se-resnet-50] [--skip-wasm] [--images N]
+ */
+'use strict';
+const fs = require('fs');
+const os = require('os');
+const path = require('path');
+const { spawnSync } = require('child_process');
+
+const { ROOT, DIST, CACHE, nowMs, loadavg, prepareModel } = require('./lib/models');
+const { benchModel, randomInput, writeNpy, median } = require(path.join(DIST, 'runtime'));
+const { convertFiles } = require(path.join(DIST, 'convert'));
+
+const MODELS = ['se-resnet-50', 'se-resnext-50', 'senet-154'];
+const FIFTY = new Set(['se-resnet-50', 'se-resnext-50']);
+const BATCH = 8;
+const PYTHON = '/usr/bin/python3';
+const CLI = path.join(ROOT, 'bin', 'senet.js');
+
+function arg(name, dflt) {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? process.argv[i + 1] : dflt;
+}
+const flag = (name) => process.argv.includes(`--${name}`);
+
+/** The widest SIMD the CPU reports (Linux /proc/cpuinfo flags). */
+function simdLevel() {
+  let flags = '';
+  try {
+    flags = ` ${(fs.readFileSync('/proc/cpuinfo', 'utf8').match(/^flags\s*:(.*)$/m) ?? ['', ''])[1]} `;
+  } catch {
+    return 'unknown (no /proc/cpuinfo)';
+  }
+  const has = (f) => flags.includes(` ${f} `);
+  const model = (fs.readFileSync('/proc/cpuinfo', 'utf8').match(/^model name\s*:\s*(.*)$/m) ?? ['', '?'])[1];
+  const level = has('avx512f') ? `AVX-512 (${['avx512f', 'avx512bw', 'avx512vl', 'avx512_vnni', 'avx512_bf16'].filter(has).join(' ')})` : has('avx2') ? 'AVX2' : has('avx') ? 'AVX' : has('sse4_2') ? 'SSE4.2' : 'below SSE4.2';
+  return `${level}; ${model}; ${os.availableParallelism()} cores`;
+}
+
+const hasOpenCv = () => fs.existsSync(PYTHON) && spawnSync(PYTHON, ['-c', 'import cv2, numpy'], { encoding: 'utf8' }).status === 0;
+
+/** The model's ONNX file beside its cached GraphModel (same caffemodel), made once. */
+function onnxFor(id, caffemodel, modelDir) {
+  const file = path.join(modelDir, 'model.onnx');
+  if (!fs.existsSync(file)) {
+    const proto = path.join(CACHE, `${id}-official.prototxt`);
+    generate(id, 'official', proto);
+    const t = nowMs();
+    convertFiles(proto, caffemodel, file, { quiet: true, force: true });
+    console.log(`  converted to ONNX -> ${file} (${((nowMs() - t) / 1000).toFixed(1)} s)`);
+  }
+  return file;
+}
+
+function generate(id, flavor, file) {
+  if (fs.existsSync(file)) return;
+  const r = spawnSync(process.execPath, [CLI, 'generate', id, '--flavor', flavor, '--input-size', '224', '--batch', '1', '-o', file], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`generate ${id} --flavor ${flavor}: ${r.stderr}`);
+}
+
+/** OpenCV dnn, 2 threads, batch 1 on the bvlc prototxt: per-run ms, or why not. */
+function openCv(id, caffemodel, runs) {
+  const proto = path.join(CACHE, `${id}-bvlc.prototxt`);
+  generate(id, 'bvlc', proto);
+  const x = path.join(CACHE, 'input-1x3x224x224.npy');
+  if (!fs.existsSync(x)) writeNpy(x, randomInput([1, 3, 224, 224], 1));
+  const r = spawnSync(PYTHON, [path.join(ROOT, 'tools', 'opencv-dnn.py'), '--caffe', proto, caffemodel, '--input', x, '--time', String(runs), '--threads', '2'], { encoding: 'utf8' });
+  if (r.status !== 0) return { error: r.stderr.trim().split('\n').pop() };
+  return JSON.parse(r.stdout);
+}
+
+const ips = (msPerImage) => 1000 / msPerImage;
+
+async function evalThroughput(onnxFile, images) {
+  const sharp = require('sharp');
+  const { evaluate } = require(path.join(DIST, 'verify'));
+  const dir = path.join(CACHE, `eval-jpegs-${images}`);
+  if (!fs.existsSync(path.join(dir, 'labels.txt'))) {
+    fs.mkdirSync(dir, { recursive: true });
+    const lines = [];
+    for (let i = 0; i < images; i++) {
+      // Noise JPEGs of ImageNet-like size (decoding cost like real photos', content irrelevant).
+      const w = 500;
+      const h = 375;
+      const px = Buffer.alloc(w * h * 3);
+      let s = i + 1;
+      for (let k = 0; k < px.length; k++) {
+        s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+        px[k] = (s >>> 24) & 0xff;
+      }
+      const name = `img${String(i).padStart(4, '0')}.jpg`;
+      await sharp(px, { raw: { width: w, height: h, channels: 3 } }).blur(2).jpeg({ quality: 90 }).toFile(path.join(dir, name));
+      lines.push(`${name} ${i % 1000}`);
+    }
+    fs.writeFileSync(path.join(dir, 'labels.txt'), lines.join('\n') + '\n');
+  }
+  const l = loadavg();
+  const r = await evaluate({ modelDir: onnxFile, images: dir, labels: path.join(dir, 'labels.txt'), batch: BATCH, threads: 2 });
+  return { r, load: l };
+}
+
+function timeConvert(proto, caffemodel, out, format) {
+  const t = nowMs();
+  convertFiles(proto, caffemodel, out, { quiet: true, force: true, format });
+  return (nowMs() - t) / 1000;
+}
+
+async function main() {
+  const runs = Number(arg('runs', '5'));
+  const warmup = Number(arg('warmup', '1'));
+  const only = arg('only', undefined);
+  const skipWasm = flag('skip-wasm');
+  const images = Number(arg('images', '64'));
+  console.log(`CPU SIMD: ${simdLevel()}`);
+  console.log(`batch ${BATCH}, ${runs} timed runs after ${warmup} warm-up per configuration; load average at start ${loadavg()}`);
+  const cv = hasOpenCv();
+  if (!cv) console.log('OpenCV: /usr/bin/python3 has no cv2 (Debian: apt-get install python3-opencv); its column is skipped');
+  const rows = [];
+  for (const id of MODELS.filter((m) => only === undefined || m === only)) {
+    console.log(`\n${id}:`);
+    const { caffemodel, modelDir } = prepareModel(id, { size: 224 });
+    const onnx = onnxFor(id, caffemodel, modelDir);
+    const row = { id };
+    const modelRuns = id === 'senet-154' ? Math.max(2, Math.ceil(runs / 2)) : runs;
+    for (const t of [1, 2]) {
+      const b = await benchModel({ modelDir: onnx, batch: BATCH, threads: t, runs: modelRuns, warmup });
+      row[`ort${t}`] = b.ms_per_image;
+      row[`ort${t}ips`] = b.images_per_s;
+      console.log(`  ONNX Runtime ${t} thread${t > 1 ? 's' : ''}: ${b.ms_per_image.toFixed(1)} ms/image (median), ${b.images_per_s.toFixed(2)} images/s, cores busy ${b.cpu_cores.toFixed(2)} [load ${b.loadavg.toFixed(2)}]`);
+    }
+    if (!skipWasm) {
+      for (const w of [1, 2]) {
+        const b = await benchModel({ modelDir, batch: BATCH, workers: w, backend: 'wasm', runs: id === 'senet-154' ? 2 : Math.max(2, Math.ceil(runs / 2)), warmup: 1 });
+        row[`wasm${w}`] = 1000 / b.images_per_s;
+        row[`wasm${w}ips`] = b.images_per_s;
+        console.log(`  TF.js wasm ${w} worker${w > 1 ? 's' : ''}: ${(1000 / b.images_per_s).toFixed(1)} ms/image of throughput, ${b.images_per_s.toFixed(2)} images/s, cores busy ${b.cpu_cores.toFixed(2)} [load ${b.loadavg.toFixed(2)}]`);
+      }
+    }
+    if (cv) {
+      const o = openCv(id, caffemodel, id === 'senet-154' ? 3 : runs);
+      if (o.error) console.log(`  OpenCV dnn: failed (${o.error})`);
+      else {
+        row.cv = median(o.ms);
+        console.log(`  OpenCV ${o.version} dnn, 2 threads, batch 1, bvlc flavour: ${row.cv.toFixed(1)} ms/image (median of ${o.ms.length}) [load ${loadavg()}]`);
+      }
+    }
+    if (row.cv !== undefined) console.log(`  ONNX Runtime (2 threads) / OpenCV images/s: ${(row.ort2ips / ips(row.cv)).toFixed(2)}x${FIFTY.has(id) ? ' (target >= 2.5x)' : ''}`);
+    if (row.wasm2ips !== undefined) console.log(`  ONNX Runtime (2 threads) / TF.js wasm 2 workers images/s: ${(row.ort2ips / row.wasm2ips).toFixed(2)}x (target >= 4.5x)`);
+    rows.push(row);
+  }
+
+  if (only === undefined || only === 'senet-154') {
+    const { caffemodel, modelDir } = prepareModel('senet-154', { size: 224 });
+    const onnx = onnxFor('senet-154', caffemodel, modelDir);
+    console.log(`\nsenet eval on SENet-154, ONNX Runtime 2 threads, batch ${BATCH}, ${images} JPEGs of 500x375 (decoding, resize 256, crop 224 included):`);
+    const { r, load } = await evalThroughput(onnx, images);
+    console.log(`  ${r.imagesPerSecond.toFixed(2)} images/s (${r.images} images in ${r.seconds.toFixed(1)} s) [load ${load}]; 50,000 images would take ${(50000 / r.imagesPerSecond / 3600).toFixed(2)} h`);
+
+    console.log('\nconversion of SENet-154 (convertFiles, best of 2, alternating):');
+    const proto = path.join(CACHE, 'senet-154-official.prototxt');
+    const work = fs.mkdtempSync(path.join(os.tmpdir(), 'senet-bench-convert-'));
+    try {
+      const t = { onnx: [], tfjs: [] };
+      for (let i = 0; i < 2; i++) {
+        t.tfjs.push(timeConvert(proto, caffemodel, path.join(work, 'tfjs'), 'tfjs'));
+        t.onnx.push(timeConvert(proto, caffemodel, path.join(work, 'model.onnx'), 'onnx'));
+      }
+      const o = Math.min(...t.onnx);
+      const j = Math.min(...t.tfjs);
+      console.log(`  to ONNX ${o.toFixed(2)} s, to TF.js ${j.toFixed(2)} s: ONNX/TF.js ${(o / j).toFixed(2)}x (target <= 1.00) [load ${loadavg()}]`);
+    } finally {
+      fs.rmSync(work, { recursive: true, force: true });
+    }
+  }
+
+  console.log('\nms per image of throughput (batch 8; OpenCV batch 1):');
+  console.log('| | ONNX Runtime 1 thread | ONNX Runtime 2 threads | TF.js wasm 1 worker | TF.js wasm 2 workers | OpenCV 4.6 dnn 2 threads | ORT/OpenCV | ORT/wasm 2 workers |');
+  console.log('|---|---|---|---|---|---|---|---|');
+  const f = (x) => (x === undefined ? '-' : x.toFixed(1));
+  for (const r of rows) {
+    const vsCv = r.cv !== undefined ? `${(r.ort2ips / ips(r.cv)).toFixed(2)}x` : '-';
+    const vsWasm = r.wasm2ips !== undefined ? `${(r.ort2ips / r.wasm2ips).toFixed(2)}x` : '-';
+    console.log(`| ${r.id} | ${f(r.ort1)} | ${f(r.ort2)} | ${f(r.wasm1)} | ${f(r.wasm2)} | ${f(r.cv)} | ${vsCv} | ${vsWasm} |`);
+  }
+  console.log(`targets: ORT >= 2.5x OpenCV on both 50-layer nets, >= 4.5x the 2-worker wasm path; load average at the end ${loadavg()}`);
+}
+
+main().catch((e) => {
+  console.error(e instanceof Error ? e.stack ?? e.message : e);
+  process.exit(1);
+});
