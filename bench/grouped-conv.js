@@ -31,6 +31,38 @@ function rand(n, seed) {
   return a;
 }
 
+/** Group g's filter [3, 3, C/G, C/G]: output channels g*(C/G) .. of the grouped HWIO filter. */
+function groupFilter(f, g) {
+  const [kh, kw, cg, o] = f.shape;
+  const og = o / GROUPS;
+  const d = new Float32Array(kh * kw * cg * og);
+  for (let p = 0; p < kh * kw * cg; p++) for (let m = 0; m < og; m++) d[p * og + m] = f.data[p * o + g * og + m];
+  return { data: d, shape: [kh, kw, cg, og] };
+}
+
+/** The grouped HWIO filter packed as the depthwise filter [3, 3, C, C/G] (see groupedConv2dPacked). */
+function packed(f) {
+  const [kh, kw, cg, o] = f.shape;
+  const og = o / GROUPS;
+  const C = cg * GROUPS;
+  const d = new Float32Array(kh * kw * C * og);
+  for (let p = 0; p < kh * kw; p++) {
+    for (let g = 0; g < GROUPS; g++) {
+      for (let i = 0; i < cg; i++) for (let m = 0; m < og; m++) d[(p * C + g * cg + i) * og + m] = f.data[(p * cg + i) * o + g * og + m];
+    }
+  }
+  return { data: d, shape: [kh, kw, C, og] };
+}
+
+// The two formulations: the converter's, and SplitV + one Conv2D per group + ConcatV2.
+const FORMS = {
+  depthwise: (g, x, f, opts) => g.groupedConv2dPacked(x, packed(f), { ...opts, groups: GROUPS, name: 'y' }),
+  split: (g, x, f, opts) => {
+    const parts = g.splitV(x, Array(GROUPS).fill(f.shape[2]), 3, { name: 'y/split' });
+    return g.concat(parts.map((p, i) => g.conv2d(p, groupFilter(f, i), { ...opts, name: `y/group${i}` })), 3, { name: 'y' });
+  },
+};
+
 function median(xs) {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.floor(s.length / 2)];
@@ -49,7 +81,7 @@ async function main() {
       for (const method of ['depthwise', 'split']) {
         const g = new GraphBuilder();
         const x = g.placeholder('x', [1, c.H, c.H, c.C]);
-        g.output(g.groupedConv2d(x, filter, { groups: GROUPS, strides: [c.stride, c.stride], pads: [1, 1, 1, 1], method, name: 'y' }));
+        g.output(FORMS[method](g, x, filter, { strides: [c.stride, c.stride], pads: [1, 1, 1, 1] }));
         const dir = path.join(tmp, `${method}-${c.H}-${c.C}-${c.stride}`);
         writeGraphModel(dir, g);
         models[method] = await loadModel(dir);

@@ -88,14 +88,6 @@ export interface Conv2dOptions {
   dilations?: readonly [number, number];
 }
 
-export interface GroupedConv2dOptions extends Conv2dOptions {
-  /**
-   * 'depthwise' (default): DepthwiseConv2dNative with channel multiplier Og, Reshape to
-   * [N,H,W,G,Cg,Og], Sum over Cg. 'split': Split + G Conv2D + ConcatV2 (for comparison).
-   */
-  method?: 'depthwise' | 'split';
-}
-
 export interface Pool2dOptions {
   name?: string;
   /** [kernelH, kernelW]. */
@@ -108,14 +100,6 @@ export interface Pool2dOptions {
    * pooling (the zeros count in the divisor, as in Caffe's padded region).
    */
   padValue?: number;
-}
-
-export interface StridedSliceMasks {
-  beginMask?: number;
-  endMask?: number;
-  ellipsisMask?: number;
-  newAxisMask?: number;
-  shrinkAxisMask?: number;
 }
 
 /** One entry of the model signature: a key and the tensor it names. */
@@ -279,49 +263,10 @@ export class GraphBuilder {
   }
 
   /**
-   * Grouped convolution (Caffe's `group`), which TF's Conv2D cannot express.
-   * `filters` is either one HWIO filter [kh, kw, Cin/G, Cout] whose output channel o belongs to
-   * group floor(o / (Cout/G)) (pass `groups`), or an array of G per-group HWIO filters
-   * [kh, kw, Cin/G, Cout/G].
-   */
-  groupedConv2d(
-    x: TensorRef,
-    filters: HostTensor | readonly HostTensor[],
-    opts: GroupedConv2dOptions & { groups?: number } = {},
-  ): TensorRef {
-    const base = opts.name ?? 'GroupedConv2D';
-    const perGroup = splitGroupFilters(base, filters, opts.groups);
-    const G = perGroup.length;
-    const [kh, kw, cg, og] = perGroup[0].shape;
-    this.requireRank(base, x, 4);
-    const C = x.shape[3];
-    if (C !== G * cg) throw new GraphBuildError(base, `input has ${C} channels, ${G} groups of ${cg} need ${G * cg}`);
-    if (G === 1) return this.conv2d(x, perGroup[0], opts);
-    if ((opts.method ?? 'depthwise') === 'split') {
-      const name = this.uniqueName(base);
-      const parts = this.split(x, G, 3, { name: `${name}/split` });
-      const convs = parts.map((p, g) => this.conv2d(p, perGroup[g], { ...opts, name: `${name}/group${g}` }));
-      return this.concat(convs, 3, { name });
-    }
-    // Depthwise filter [kh, kw, C, og]: channel c = g*cg + i, multiplier m carries W_g[.., i, m].
-    const dw = new Float32Array(kh * kw * C * og);
-    for (let g = 0; g < G; g++) {
-      const src = perGroup[g].data as Float32Array; // splitGroupFilters checked it
-      for (let p = 0; p < kh * kw; p++) {
-        for (let i = 0; i < cg; i++) {
-          const srcOff = (p * cg + i) * og;
-          const dstOff = (p * C + g * cg + i) * og;
-          for (let m = 0; m < og; m++) dw[dstOff + m] = src[srcOff + m];
-        }
-      }
-    }
-    return this.groupedConv2dPacked(x, { data: dw, shape: [kh, kw, C, og] }, { ...opts, groups: G, name: base });
-  }
-
-  /**
-   * groupedConv2d's depthwise method with the filter already packed as the depthwise filter
-   * [kh, kw, C, Og] (channel c = g*Cg + i, multiplier m carries group g's W[.., i, m]), for callers
-   * that build that layout in one pass from their own weights.
+   * Grouped convolution (Caffe's `group`), which TF's Conv2D cannot express: DepthwiseConv2dNative
+   * with channel multiplier Og, Reshape to [N,H,W,G,Cg,Og], Sum over Cg. The filter comes packed as
+   * the depthwise filter [kh, kw, C, Og] (channel c = g*Cg + i, multiplier m carries group g's
+   * W[.., i, m]), which the caller builds in one pass from its own weights.
    */
   groupedConv2dPacked(x: TensorRef, filter: HostTensor, opts: Conv2dOptions & { groups: number }): TensorRef {
     const base = opts.name ?? 'GroupedConv2D';
@@ -500,9 +445,6 @@ export class GraphBuilder {
   mul(a: TensorRef, b: TensorRef, opts: { name?: string } = {}): TensorRef {
     return this.binary('Mul', a, b, opts.name);
   }
-  realDiv(a: TensorRef, b: TensorRef, opts: { name?: string } = {}): TensorRef {
-    return this.binary('RealDiv', a, b, opts.name);
-  }
   maximum(a: TensorRef, b: TensorRef, opts: { name?: string } = {}): TensorRef {
     return this.binary('Maximum', a, b, opts.name);
   }
@@ -537,9 +479,6 @@ export class GraphBuilder {
   relu(x: TensorRef, opts: { name?: string } = {}): TensorRef {
     return this.unary('Relu', x, opts.name);
   }
-  relu6(x: TensorRef, opts: { name?: string } = {}): TensorRef {
-    return this.unary('Relu6', x, opts.name);
-  }
   elu(x: TensorRef, opts: { name?: string } = {}): TensorRef {
     return this.unary('Elu', x, opts.name);
   }
@@ -556,32 +495,11 @@ export class GraphBuilder {
   exp(x: TensorRef, opts: { name?: string } = {}): TensorRef {
     return this.unary('Exp', x, opts.name);
   }
-  log(x: TensorRef, opts: { name?: string } = {}): TensorRef {
-    return this.unary('Log', x, opts.name);
-  }
   abs(x: TensorRef, opts: { name?: string } = {}): TensorRef {
     return this.unary('Abs', x, opts.name);
   }
-  sqrt(x: TensorRef, opts: { name?: string } = {}): TensorRef {
-    return this.unary('Sqrt', x, opts.name);
-  }
   square(x: TensorRef, opts: { name?: string } = {}): TensorRef {
     return this.unary('Square', x, opts.name);
-  }
-  rsqrt(x: TensorRef, opts: { name?: string } = {}): TensorRef {
-    return this.unary('Rsqrt', x, opts.name);
-  }
-  neg(x: TensorRef, opts: { name?: string } = {}): TensorRef {
-    return this.unary('Neg', x, opts.name);
-  }
-  reciprocal(x: TensorRef, opts: { name?: string } = {}): TensorRef {
-    return this.unary('Reciprocal', x, opts.name);
-  }
-  softplus(x: TensorRef, opts: { name?: string } = {}): TensorRef {
-    return this.unary('Softplus', x, opts.name);
-  }
-  floor(x: TensorRef, opts: { name?: string } = {}): TensorRef {
-    return this.unary('Floor', x, opts.name);
   }
   identity(x: TensorRef, opts: { name?: string } = {}): TensorRef {
     return this.unary('Identity', x, opts.name);
@@ -670,19 +588,6 @@ export class GraphBuilder {
     }, [shape], xs[0].dtype)[0];
   }
 
-  /** Split into `n` equal parts along `axis`; returns the n outputs (`name`, `name:1`, ...). */
-  split(x: TensorRef, n: number, axis: number, opts: { name?: string } = {}): TensorRef[] {
-    const name = this.uniqueName(opts.name ?? 'Split');
-    const ax = normAxis(name, axis, x.shape.length);
-    const d = x.shape[ax];
-    if (!Number.isInteger(n) || n < 1 || (d >= 0 && d % n !== 0)) {
-      throw new GraphBuildError(name, `cannot split dimension ${ax} of size ${d} into ${n} parts`);
-    }
-    const a = this.constInt(`${name}/axis`, [ax], []);
-    const shape = x.shape.map((v, i) => (i === ax && v >= 0 ? v / n : v));
-    return this.addNode(name, 'Split', [a, x], { T: attr.dtype(x.dtype), num_split: attr.int(n) }, Array(n).fill(shape), x.dtype);
-  }
-
   /** SplitV: parts of the given sizes along `axis` (Caffe Slice). */
   splitV(x: TensorRef, sizes: readonly number[], axis: number, opts: { name?: string } = {}): TensorRef[] {
     const name = this.uniqueName(opts.name ?? 'SplitV');
@@ -732,51 +637,6 @@ export class GraphBuilder {
     const b = this.constInt(`${name}/begin`, begin);
     const s = this.constInt(`${name}/size`, size);
     return this.addNode(name, 'Slice', [x, b, s], { T: attr.dtype(x.dtype), Index: attr.dtype('int32') }, [shape], x.dtype)[0];
-  }
-
-  /**
-   * StridedSlice with positive strides and no ellipsis/new-axis masks (the cases a Caffe
-   * converter needs); shrink_axis_mask is honoured in the inferred shape.
-   */
-  stridedSlice(
-    x: TensorRef,
-    begin: readonly number[],
-    end: readonly number[],
-    strides: readonly number[],
-    masks: StridedSliceMasks & { name?: string } = {},
-  ): TensorRef {
-    const name = this.uniqueName(masks.name ?? 'StridedSlice');
-    const rank = x.shape.length;
-    if (begin.length !== rank || end.length !== rank || strides.length !== rank) {
-      throw new GraphBuildError(name, `begin/end/strides must have rank ${rank}`);
-    }
-    if ((masks.ellipsisMask ?? 0) !== 0 || (masks.newAxisMask ?? 0) !== 0 || strides.some((s) => !Number.isInteger(s) || s < 1)) {
-      throw new GraphBuildError(name, 'only positive strides without ellipsis/new-axis masks are supported');
-    }
-    const bm = masks.beginMask ?? 0;
-    const em = masks.endMask ?? 0;
-    const sm = masks.shrinkAxisMask ?? 0;
-    const shape: number[] = [];
-    for (let i = 0; i < rank; i++) {
-      const d = x.shape[i];
-      if (sm & (1 << i)) continue;
-      if (d < 0) {
-        shape.push(-1);
-        continue;
-      }
-      const clamp = (v: number): number => Math.min(Math.max(v < 0 ? v + d : v, 0), d);
-      const b = bm & (1 << i) ? 0 : clamp(begin[i]);
-      const e = em & (1 << i) ? d : clamp(end[i]);
-      shape.push(Math.max(0, Math.ceil((e - b) / strides[i])));
-    }
-    const b = this.constInt(`${name}/begin`, begin);
-    const e = this.constInt(`${name}/end`, end);
-    const s = this.constInt(`${name}/strides`, strides);
-    return this.addNode(name, 'StridedSlice', [x, b, e, s], {
-      T: attr.dtype(x.dtype), Index: attr.dtype('int32'),
-      begin_mask: attr.int(bm), end_mask: attr.int(em), ellipsis_mask: attr.int(0),
-      new_axis_mask: attr.int(0), shrink_axis_mask: attr.int(sm),
-    }, [shape], x.dtype)[0];
   }
 
   // ---------------------------------------------------------------- internals
@@ -863,42 +723,6 @@ export function broadcastShapes(name: string, a: readonly number[], b: readonly 
     else if (x === -1) out.push(y);
     else if (y === -1) out.push(x);
     else throw new GraphBuildError(name, `shapes [${a}] and [${b}] do not broadcast`);
-  }
-  return out;
-}
-
-/** Normalises grouped-conv filters to G per-group HWIO filters [kh, kw, Cg, Og]. */
-function splitGroupFilters(name: string, filters: HostTensor | readonly HostTensor[], groups: number | undefined): HostTensor[] {
-  if (Array.isArray(filters)) {
-    const list = filters as readonly HostTensor[];
-    if (list.length === 0) throw new GraphBuildError(name, 'no group filters');
-    const s0 = list[0].shape;
-    for (const f of list) {
-      if (f.shape.length !== 4 || f.shape.some((d, i) => d !== s0[i])) {
-        throw new GraphBuildError(name, `group filters must all be HWIO of shape [${s0}]`);
-      }
-      if (!(f.data instanceof Float32Array) || f.data.length !== product(f.shape)) {
-        throw new GraphBuildError(name, 'group filters must be float32 with data matching their shape');
-      }
-    }
-    if (groups !== undefined && groups !== list.length) throw new GraphBuildError(name, `groups=${groups} but ${list.length} filters given`);
-    return [...list];
-  }
-  const f = filters as HostTensor;
-  const G = groups ?? 1;
-  if (f.shape.length !== 4 || !(f.data instanceof Float32Array) || f.data.length !== product(f.shape)) {
-    throw new GraphBuildError(name, `filter must be float32 HWIO, got shape [${f.shape}]`);
-  }
-  const [kh, kw, cg, o] = f.shape;
-  if (!Number.isInteger(G) || G < 1 || o % G !== 0) throw new GraphBuildError(name, `${o} output channels cannot form ${G} groups`);
-  const og = o / G;
-  const out: HostTensor[] = [];
-  for (let g = 0; g < G; g++) {
-    const d = new Float32Array(kh * kw * cg * og);
-    for (let p = 0; p < kh * kw * cg; p++) {
-      for (let m = 0; m < og; m++) d[p * og + m] = f.data[p * o + g * og + m];
-    }
-    out.push({ data: d, shape: [kh, kw, cg, og] });
   }
   return out;
 }

@@ -7,7 +7,7 @@ import { initBackend } from '../../src/runtime/backend';
 import { loadModel } from '../../src/runtime/load';
 import { runModel } from '../../src/runtime/run';
 import { createPool } from '../../src/runtime/pool';
-import { randomArray } from '../tfgraph/reference';
+import { packGroupedFilter, randomArray } from '../tfgraph/reference';
 
 let tmp: string;
 let modelDir: string;
@@ -17,7 +17,7 @@ beforeAll(() => {
   const g = new GraphBuilder();
   const x = g.placeholder('data', [-1, 12, 12, 8]);
   const c = g.relu(g.conv2d(x, randomArray([3, 3, 8, 16], 1), { name: 'conv1', pads: [1, 1, 1, 1], strides: [2, 2] }), { name: 'relu1' });
-  const gc = g.groupedConv2d(c, randomArray([3, 3, 4, 16], 2), { name: 'gconv', groups: 4, pads: [1, 1, 1, 1] });
+  const gc = g.groupedConv2dPacked(c, packGroupedFilter(randomArray([3, 3, 4, 16], 2), 4), { name: 'gconv', groups: 4, pads: [1, 1, 1, 1] });
   const pooled = g.mean(gc, [1, 2], false, { name: 'gap' });
   g.output(g.softmax(g.matMul(pooled, randomArray([16, 10], 3), { name: 'fc' }), { name: 'prob' }));
   const md: ModelMetadata = {

@@ -5,7 +5,7 @@ import { GraphBuilder, GraphBuildError, OutputExistsError, writeGraphModel, Mode
 import { initBackend, BackendName } from '../../src/runtime/backend';
 import { loadModel } from '../../src/runtime/load';
 import { runModel } from '../../src/runtime/run';
-import { maxAbsDiff, randomArray, refConv, refDepthwise, refMatMul, refPool, refSoftmax, nhwcToNchw, Arr } from './reference';
+import { maxAbsDiff, packGroupedFilter, randomArray, refConv, refDepthwise, refMatMul, refPool, refSoftmax, nhwcToNchw, Arr } from './reference';
 
 let tmp: string;
 beforeAll(() => {
@@ -40,7 +40,7 @@ function opsGraph(): GraphBuilder {
   const fc = g.biasAdd(g.matMul(flat, fcW, { name: 'fc' }), fcB, { name: 'fc_bias' });
   g.output(g.softmax(fc, { name: 'prob' }));
   const cat = g.concat([x, g.relu(x, { name: 'relu' })], 3, { name: 'cat' });
-  const parts = g.split(cat, 3, -1, { name: 'split' });
+  const parts = g.splitV(cat, [4, 4, 4], -1, { name: 'split' });
   g.output(parts[1], 'split_1');
   g.output(parts[2], 'split_2');
   const v = g.splitV(x, [1, 5], 3, { name: 'splitv' });
@@ -62,7 +62,7 @@ describe.each<BackendName>(['cpu', 'wasm'])('hand-built graphs on %s', (backend)
     expect(info.tf.getBackend()).toBe(backend);
   });
 
-  test('conv (asymmetric pads), depthwise, pooling, MatMul+BiasAdd+Softmax, ConcatV2, Split, SplitV', async () => {
+  test('conv (asymmetric pads), depthwise, pooling, MatMul+BiasAdd+Softmax, ConcatV2, SplitV', async () => {
     const { loaded, result } = await buildAndRun(opsGraph(), x0, [
       'conv_bias', 'dw', 'maxpool', 'avgpool', 'prob', 'split:1', 'split:2', 'splitv:1',
     ]);
@@ -117,12 +117,12 @@ describe.each<BackendName>(['cpu', 'wasm'])('hand-built graphs on %s', (backend)
     loaded.model.dispose();
   });
 
-  test('elementwise, activations, reductions, Transpose, Slice, StridedSlice, PadV2', async () => {
+  test('elementwise, activations, reductions, Transpose, Slice, PadV2', async () => {
     const g = new GraphBuilder();
     const x = g.placeholder('x', [-1, 3, 4, 5]);
     const alpha = randomArray([5], 5);
     const k = g.constFloat('k', Float32Array.from([0.5, 2, -1, 3, 1.5]), [5]);
-    const pos = g.add(g.abs(x), g.scalar('one', 1), { name: 'pos' }); // >= 1, safe for log/sqrt/pow
+    const pos = g.add(g.abs(x), g.scalar('one', 1), { name: 'pos' }); // >= 1, safe for pow
     const ops: [string, (v: number, c: number) => number][] = [
       ['relu', (v) => Math.max(0, v)],
       ['lrelu', (v) => (v > 0 ? v : 0.1 * v)],
@@ -131,15 +131,11 @@ describe.each<BackendName>(['cpu', 'wasm'])('hand-built graphs on %s', (backend)
       ['sigmoid', (v) => 1 / (1 + Math.exp(-v))],
       ['tanh', (v) => Math.tanh(v)],
       ['exp', (v) => Math.exp(v)],
-      ['log', (v) => Math.log(Math.abs(v) + 1)],
-      ['sqrt', (v) => Math.sqrt(Math.abs(v) + 1)],
-      ['rsqrt', (v) => 1 / Math.sqrt(Math.abs(v) + 1)],
       ['square', (v) => v * v],
       ['pow', (v, c) => Math.pow(Math.abs(v) + 1, [0.5, 2, -1, 3, 1.5][c])],
       ['add', (v, c) => v + [0.5, 2, -1, 3, 1.5][c]],
       ['sub', (v, c) => v - [0.5, 2, -1, 3, 1.5][c]],
       ['mul', (v, c) => v * [0.5, 2, -1, 3, 1.5][c]],
-      ['div', (v, c) => v / [0.5, 2, -1, 3, 1.5][c]],
       ['maximum', (v, c) => Math.max(v, [0.5, 2, -1, 3, 1.5][c])],
     ];
     g.output(g.relu(x, { name: 'relu' }));
@@ -149,35 +145,30 @@ describe.each<BackendName>(['cpu', 'wasm'])('hand-built graphs on %s', (backend)
     g.output(g.sigmoid(x, { name: 'sigmoid' }));
     g.output(g.tanh(x, { name: 'tanh' }));
     g.output(g.exp(x, { name: 'exp' }));
-    g.output(g.log(pos, { name: 'log' }));
-    g.output(g.sqrt(pos, { name: 'sqrt' }));
-    g.output(g.rsqrt(pos, { name: 'rsqrt' }));
     g.output(g.square(x, { name: 'square' }));
     g.output(g.pow(pos, k, { name: 'pow' }));
     g.output(g.add(x, k, { name: 'add' }));
     g.output(g.sub(x, k, { name: 'sub' }));
     g.output(g.mul(x, k, { name: 'mul' }));
-    g.output(g.realDiv(x, k, { name: 'div' }));
     g.output(g.maximum(x, k, { name: 'maximum' }));
     const mean = g.output(g.mean(x, [1, 2], true, { name: 'mean' }));
     const mx = g.output(g.max(x, [3], false, { name: 'max' }));
     const sm = g.output(g.sum(x, [-1], false, { name: 'sum' }));
     const tr = g.output(g.transpose(x, [0, 3, 1, 2], { name: 'tr' }));
     const sl = g.output(g.slice(x, [0, 1, 0, 2], [-1, 2, 4, 3], { name: 'slice' }));
-    const ss = g.output(g.stridedSlice(x, [0, 0, 1, 0], [0, 3, 4, 5], [1, 2, 2, 1], { name: 'ss', beginMask: 1, endMask: 1 }));
     const pv = g.output(g.padV2(x, [[0, 0], [1, 0], [0, 2], [0, 0]], -7, { name: 'padv2' }));
-    expect([mean.shape, mx.shape, sm.shape, tr.shape, sl.shape, ss.shape, pv.shape]).toEqual([
-      [-1, 1, 1, 5], [-1, 3, 4], [-1, 3, 4], [-1, 5, 3, 4], [-1, 2, 4, 3], [-1, 2, 2, 5], [-1, 4, 6, 5],
+    expect([mean.shape, mx.shape, sm.shape, tr.shape, sl.shape, pv.shape]).toEqual([
+      [-1, 1, 1, 5], [-1, 3, 4], [-1, 3, 4], [-1, 5, 3, 4], [-1, 2, 4, 3], [-1, 4, 6, 5],
     ]);
     const xin = randomArray([2, 3, 4, 5], 99);
     const at = (n: number, h: number, w: number, c: number): number => xin.data[((n * 3 + h) * 4 + w) * 5 + c];
-    const names = [...ops.map((o) => o[0]), 'mean', 'max', 'sum', 'tr', 'slice', 'ss', 'padv2'];
+    const names = [...ops.map((o) => o[0]), 'mean', 'max', 'sum', 'tr', 'slice', 'padv2'];
     const { loaded, result } = await buildAndRun(g, xin, names);
     for (const [name, f] of ops) {
       const ref = xin.data.map((v, i) => f(v, i % 5));
       expect([name, maxAbsDiff(result[name].data, ref) < 1e-5]).toEqual([name, true]);
     }
-    const refs: Record<string, number[]> = { mean: [], max: [], sum: [], tr: [], slice: [], ss: [], padv2: [] };
+    const refs: Record<string, number[]> = { mean: [], max: [], sum: [], tr: [], slice: [], padv2: [] };
     for (let n = 0; n < 2; n++) {
       for (let c = 0; c < 5; c++) {
         let s = 0;
@@ -196,7 +187,6 @@ describe.each<BackendName>(['cpu', 'wasm'])('hand-built graphs on %s', (backend)
       }
       for (let c = 0; c < 5; c++) for (let h = 0; h < 3; h++) for (let w = 0; w < 4; w++) refs.tr.push(at(n, h, w, c));
       for (let h = 1; h < 3; h++) for (let w = 0; w < 4; w++) for (let c = 2; c < 5; c++) refs.slice.push(at(n, h, w, c));
-      for (let h = 0; h < 3; h += 2) for (let w = 1; w < 4; w += 2) for (let c = 0; c < 5; c++) refs.ss.push(at(n, h, w, c));
       for (let h = -1; h < 3; h++) for (let w = 0; w < 6; w++) for (let c = 0; c < 5; c++) refs.padv2.push(h < 0 || w >= 4 ? -7 : at(n, h, w, c));
     }
     for (const [name, ref] of Object.entries(refs)) {
@@ -218,14 +208,12 @@ describe.each<BackendName>(['cpu', 'wasm'])('hand-built graphs on %s', (backend)
     const ref = refConv(x, w, { ...opts, strides: [...c.strides], pads: [...c.pads], dilations: [...c.dil], groups: c.G });
     const g = new GraphBuilder();
     const inp = g.placeholder('x', [-1, c.H, c.H + 1, c.C]);
-    const a = g.output(g.groupedConv2d(inp, w, { ...opts, groups: c.G, name: 'dw_form' }));
-    const b = g.output(g.groupedConv2d(inp, w, { ...opts, groups: c.G, name: 'split_form', method: 'split' }));
+    const a = g.output(g.groupedConv2dPacked(inp, packGroupedFilter(w, c.G), { ...opts, groups: c.G, name: 'dw_form' }));
     expect(a.shape).toEqual([-1, ...ref.shape.slice(1)]);
-    expect(b.shape).toEqual(a.shape);
-    const { loaded, result } = await buildAndRun(g, x, ['dw_form', 'split_form']);
+    const { loaded, result } = await buildAndRun(g, x, ['dw_form']);
     expect(result.dw_form.shape).toEqual(ref.shape);
-    expect(maxAbsDiff(result.dw_form.data, ref.data)).toBeLessThan(1e-5);
-    expect(maxAbsDiff(result.split_form.data, ref.data)).toBeLessThan(1e-5);
+    const err = maxAbsDiff(result.dw_form.data, ref.data);
+    expect(err).toBeLessThan(1e-5);
     loaded.model.dispose();
   });
 

@@ -134,3 +134,23 @@ export function nhwcToNchw(x: Arr): Arr {
   }
   return { data: out, shape: [N, C, H, W] };
 }
+
+/**
+ * A grouped HWIO filter [kh, kw, C/G, O] (output o in group floor(o / (O/G))) packed as the
+ * depthwise filter GraphBuilder.groupedConv2dPacked takes: [kh, kw, C, O/G], channel g*(C/G) + i,
+ * multiplier m carrying group g's W[.., i, m].
+ */
+export function packGroupedFilter(w: Arr, groups: number): Arr {
+  const [kh, kw, cg, o] = w.shape;
+  const og = o / groups;
+  const C = cg * groups;
+  const out = new Float32Array(kh * kw * C * og);
+  for (let p = 0; p < kh * kw; p++) {
+    for (let g = 0; g < groups; g++) {
+      for (let i = 0; i < cg; i++) {
+        for (let m = 0; m < og; m++) out[(p * C + g * cg + i) * og + m] = w.data[(p * cg + i) * o + g * og + m];
+      }
+    }
+  }
+  return { data: out, shape: [kh, kw, C, og] };
+}
