@@ -1,3 +1,5 @@
+import { spawnSync } from 'child_process';
+import * as path from 'path';
 import { SenetError } from '../../src/errors';
 import { BackendUnavailableError, initBackend, ModuleLoader } from '../../src/runtime/backend';
 
@@ -7,13 +9,14 @@ const without = (...missing: string[]): ModuleLoader => (id) => {
   return realLoader(id);
 };
 
-function resolvable(id: string): boolean {
-  try {
-    require.resolve(id);
-    return true;
-  } catch {
-    return false;
-  }
+/**
+ * Whether a native package works here, found independently of initBackend: a fresh Node process
+ * loads it and asks tfjs-core which backend it ends up on.
+ */
+function nativeWorks(id: string): boolean {
+  const script = `const tf = require('@tensorflow/tfjs-core'); require(${JSON.stringify(id)}); tf.ready().then(() => process.exit(tf.getBackend() === 'tensorflow' ? 0 : 3), () => process.exit(4));`;
+  const r = spawnSync(process.execPath, ['-e', script], { cwd: path.resolve(__dirname, '..', '..'), encoding: 'utf8', timeout: 60000 });
+  return r.status === 0;
 }
 
 describe('initBackend', () => {
@@ -27,11 +30,18 @@ describe('initBackend', () => {
     expect(Array.from(info.tf.mul(x, 2).dataSync())).toEqual([2, 4, 6]);
   });
 
-  test('with the real installation: the first available backend', async () => {
+  test('with the real installation: the first available backend, computing correctly', async () => {
+    const gpu = nativeWorks('@tensorflow/tfjs-node-gpu');
+    const cpu = !gpu && nativeWorks('@tensorflow/tfjs-node');
+    const expected = gpu ? 'tensorflow-gpu' : cpu ? 'tensorflow' : 'wasm';
     const info = await initBackend();
-    const expected = resolvable('@tensorflow/tfjs-node-gpu') || resolvable('@tensorflow/tfjs-node') ? info.name : 'wasm';
     expect(info.name).toBe(expected);
-    expect(info.tf.getBackend()).toBe(info.name === 'tensorflow-gpu' ? 'tensorflow' : info.name);
+    expect(info.tf.getBackend()).toBe(expected === 'tensorflow-gpu' ? 'tensorflow' : expected);
+    expect(info.skipped.map((s) => s.name)).toEqual(['tensorflow-gpu', 'tensorflow', 'wasm'].slice(0, ['tensorflow-gpu', 'tensorflow', 'wasm'].indexOf(expected)));
+    // A product computed by hand: [[1, 2, 3], [4, 5, 6]] x [[1, -1], [0.5, 2], [-2, 0.25]].
+    const a = info.tf.tensor2d([1, 2, 3, 4, 5, 6], [2, 3]);
+    const b = info.tf.tensor2d([1, -1, 0.5, 2, -2, 0.25], [3, 2]);
+    expect(Array.from(info.tf.matMul(a, b).dataSync())).toEqual([-4, 3.75, -5.5, 7.5]);
   });
 
   test('wasm unavailable -> cpu', async () => {
