@@ -19,7 +19,7 @@ import { convertNet } from '../../src/convert';
 import { initBackend, loadModel, runModel, type BackendName } from '../../src/runtime';
 import { writeGraphModel } from '../../src/tfgraph';
 import type { BlobResult } from '../../src/verify/compare';
-import { PARITY_CASES, compareAll, loadCase, type ParityCase } from './harness';
+import { CASE_SHOWS, PARITY_CASES, compareAll, loadCase, type ParityCase } from './harness';
 
 /** Cases also run on the wasm backend (two reduced SENets among them). */
 const WASM_CASES = ['conv_group', 'pooling', 'se_resnet_50', 'senet_154'];
@@ -61,8 +61,8 @@ function check(name: string, backend: BackendName, c: ParityCase, mine: Map<stri
 }
 
 describe('converted graphs vs real Caffe (cpu)', () => {
-  it('covers every fixture case', () => {
-    expect(PARITY_CASES.length).toBeGreaterThanOrEqual(18);
+  it('covers every fixture case, each saying what it shows', () => {
+    expect(PARITY_CASES).toEqual(Object.keys(CASE_SHOWS).sort());
   });
   describe.each(PARITY_CASES)('%s', (name) => {
     it('every blob within tolerance', async () => {

@@ -40,7 +40,7 @@ import { randomWeights } from '../../src/reference';
 import type { Tensor } from '../../src/reference';
 import type { LayerWeights } from '../../src/caffemodel/types';
 import { readNpy, readNpz, toFloat32 } from '../../src/runtime/npy';
-import type { NetParameter } from '../../src/schema';
+import type { ConvolutionParameter, LayerParameter, NetParameter, PoolingParameter } from '../../src/schema';
 import { readNetText } from '../../src/upgrade';
 import {
   blobInfoFromLayers, compareBlobs, DEFAULT_ATOL, DEFAULT_RTOL, type BlobArray, type BlobResult, type CompareOptions, type ModelBlobInfo, type ParityReport,
@@ -219,4 +219,124 @@ export function compareAll(c: ParityCase, mine: ReadonlyMap<string, Float32Array
       ` (max rel ${r.maxRelError.toExponential(3)})${r.note ? ` (${r.note})` : ''}`);
   missing.push(...report.onlyInReference.filter((n) => !missing.includes(n)));
   return { report, compared, failures, missing };
+}
+
+/** One thing a parity case exists to show: a layer of `type` (with `where`, when given). */
+export interface CaseShows {
+  what: string;
+  type: string;
+  where?: (l: LayerParameter) => boolean;
+}
+
+const inPlace = (l: LayerParameter): boolean => (l.bottom ?? []).length === 1 && l.bottom?.[0] === l.top?.[0];
+const conv = (l: LayerParameter): ConvolutionParameter => l.convolution_param ?? {};
+const pool = (l: LayerParameter): PoolingParameter => l.pooling_param ?? {};
+/** An official net's signature: Axpy (SE-ResNet, SE-ResNeXt, SENet-154) or a two-bottom Scale (SE-BN-Inception) after a sigmoid gate. */
+const reducedNet = (gate: CaseShows, extra: CaseShows[] = []): CaseShows[] => [
+  { what: 'BatchNorm folded into convolutions', type: 'BatchNorm', where: inPlace },
+  { what: 'SE squeeze: global average pooling', type: 'Pooling', where: (l) => pool(l).global_pooling === true || pool(l).kernel_size !== undefined },
+  { what: 'SE gate', type: 'Sigmoid' },
+  gate,
+  { what: 'classifier probabilities', type: 'Softmax' },
+  ...extra,
+];
+
+/**
+ * What each parity case is for (its case.json `about`), as layers its net must contain: a case that
+ * lost what it shows fails its fixture test, and a new case must say what it shows.
+ */
+export const CASE_SHOWS: Readonly<Record<string, readonly CaseShows[]>> = {
+  activations: [
+    { what: 'leaky ReLU', type: 'ReLU', where: (l) => (l.relu_param?.negative_slope ?? 0) !== 0 },
+    { what: 'in-place ReLU', type: 'ReLU', where: inPlace },
+    { what: 'per-channel PReLU', type: 'PReLU', where: (l) => l.prelu_param?.channel_shared !== true },
+    { what: 'channel-shared PReLU', type: 'PReLU', where: (l) => l.prelu_param?.channel_shared === true },
+    { what: 'ELU', type: 'ELU' },
+    { what: 'Sigmoid', type: 'Sigmoid' },
+    { what: 'TanH', type: 'TanH' },
+    { what: 'Power', type: 'Power' },
+    { what: 'AbsVal', type: 'AbsVal' },
+    { what: 'Dropout (identity at test time)', type: 'Dropout' },
+  ],
+  axpy: [{ what: 'Axpy in an SE block', type: 'Axpy' }],
+  batchnorm: [
+    { what: 'in-place BatchNorm + Scale (folded)', type: 'BatchNorm', where: inPlace },
+    { what: 'BatchNorm not in place', type: 'BatchNorm', where: (l) => !inPlace(l) },
+    { what: 'BatchNorm eps', type: 'BatchNorm', where: (l) => l.batch_norm_param?.eps !== undefined },
+    { what: 'Scale with bias', type: 'Scale', where: (l) => l.scale_param?.bias_term === true },
+    { what: 'Scale without bias', type: 'Scale', where: (l) => l.scale_param?.bias_term !== true },
+  ],
+  concat_slice: [
+    { what: 'Concat on channels', type: 'Concat', where: (l) => (l.concat_param?.axis ?? 1) === 1 },
+    { what: 'Concat on height', type: 'Concat', where: (l) => l.concat_param?.axis === 2 },
+    { what: 'Slice with slice_point', type: 'Slice', where: (l) => (l.slice_param?.slice_point ?? []).length > 0 },
+    { what: 'Slice in even parts', type: 'Slice', where: (l) => (l.slice_param?.slice_point ?? []).length === 0 },
+    { what: 'explicit Split', type: 'Split' },
+  ],
+  conv: [
+    { what: 'pad + stride', type: 'Convolution', where: (l) => (conv(l).pad ?? []).some((p) => p > 0) && (conv(l).stride ?? []).some((s) => s > 1) },
+    { what: 'dilation without bias', type: 'Convolution', where: (l) => (conv(l).dilation ?? []).some((d) => d > 1) && conv(l).bias_term === false },
+    { what: 'rectangular kernel, pad and stride', type: 'Convolution', where: (l) => conv(l).kernel_h !== conv(l).kernel_w && conv(l).pad_h !== conv(l).pad_w && conv(l).stride_h !== conv(l).stride_w },
+  ],
+  conv_group: [
+    { what: 'group 2', type: 'Convolution', where: (l) => conv(l).group === 2 },
+    { what: 'depthwise', type: 'Convolution', where: (l) => conv(l).group === conv(l).num_output },
+    { what: 'depthwise with multiplier 2', type: 'Convolution', where: (l) => (conv(l).group ?? 1) > 1 && conv(l).num_output === 2 * (conv(l).group ?? 1) },
+  ],
+  eltwise: [
+    { what: 'SUM of 3 bottoms', type: 'Eltwise', where: (l) => (l.bottom ?? []).length === 3 && (l.eltwise_param?.operation ?? 'SUM') === 'SUM' },
+    { what: 'SUM with coeff', type: 'Eltwise', where: (l) => (l.eltwise_param?.coeff ?? []).length > 0 },
+    { what: 'PROD', type: 'Eltwise', where: (l) => l.eltwise_param?.operation === 'PROD' },
+    { what: 'MAX', type: 'Eltwise', where: (l) => l.eltwise_param?.operation === 'MAX' },
+  ],
+  inner_product: [
+    { what: 'InnerProduct without bias', type: 'InnerProduct', where: (l) => l.inner_product_param?.bias_term === false },
+    { what: 'InnerProduct with transposed weights', type: 'InnerProduct', where: (l) => l.inner_product_param?.transpose === true },
+    { what: 'Softmax on 2-D', type: 'Softmax' },
+  ],
+  lrn: [
+    { what: 'LRN across channels, local_size 5, k 2', type: 'LRN', where: (l) => l.lrn_param?.local_size === 5 && l.lrn_param?.k === 2 },
+    { what: 'LRN across channels, local_size 3', type: 'LRN', where: (l) => l.lrn_param?.local_size === 3 },
+  ],
+  lrn_within: [{ what: 'LRN WITHIN_CHANNEL', type: 'LRN', where: (l) => l.lrn_param?.norm_region === 'WITHIN_CHANNEL' }],
+  pooling: [
+    { what: 'MAX with padding', type: 'Pooling', where: (l) => pool(l).pool === 'MAX' && (pool(l).pad ?? 0) > 0 },
+    { what: 'AVE counting padding', type: 'Pooling', where: (l) => pool(l).pool === 'AVE' && (pool(l).pad ?? 0) > 0 },
+    { what: 'rectangular', type: 'Pooling', where: (l) => pool(l).kernel_h !== undefined && pool(l).kernel_h !== pool(l).kernel_w },
+    { what: 'global AVE', type: 'Pooling', where: (l) => pool(l).global_pooling === true && pool(l).pool === 'AVE' },
+    { what: 'global MAX', type: 'Pooling', where: (l) => pool(l).global_pooling === true && pool(l).pool === 'MAX' },
+  ],
+  reshape_flatten: [
+    { what: 'Reshape with 0 / -1', type: 'Reshape', where: (l) => (l.reshape_param?.shape?.dim ?? []).some((d) => d <= 0) },
+    { what: 'Reshape with num_axes', type: 'Reshape', where: (l) => l.reshape_param?.num_axes !== undefined },
+    { what: 'Flatten from axis 2', type: 'Flatten', where: (l) => l.flatten_param?.axis === 2 },
+  ],
+  scale_bias: [
+    { what: 'Scale with a second bottom at axis 0', type: 'Scale', where: (l) => (l.bottom ?? []).length === 2 && l.scale_param?.axis === 0 },
+    { what: 'Bias with a second bottom at axis 0', type: 'Bias', where: (l) => (l.bottom ?? []).length === 2 && l.bias_param?.axis === 0 },
+    { what: 'scalar Scale', type: 'Scale', where: (l) => l.scale_param?.num_axes === 0 },
+    { what: 'Scale over H, W', type: 'Scale', where: (l) => l.scale_param?.axis === 2 && l.scale_param?.num_axes === 2 },
+  ],
+  softmax: [
+    { what: 'Softmax over channels of a 4-D blob', type: 'Softmax', where: (l) => l.softmax_param?.axis === undefined },
+    { what: 'Softmax over the last axis', type: 'Softmax', where: (l) => l.softmax_param?.axis === 3 },
+  ],
+  se_bn_inception: reducedNet({ what: 'SE rescale as a two-bottom Scale', type: 'Scale', where: (l) => (l.bottom ?? []).length === 2 }, [
+    { what: 'concatenated inception branches', type: 'Concat' },
+  ]),
+  se_resnet_50: reducedNet({ what: 'SE rescale + residual as Axpy', type: 'Axpy' }),
+  se_resnext_50: reducedNet({ what: 'SE rescale + residual as Axpy', type: 'Axpy' }, [
+    { what: 'grouped 3x3 convolutions', type: 'Convolution', where: (l) => (conv(l).group ?? 1) > 1 },
+  ]),
+  senet_154: reducedNet({ what: 'SE rescale + residual as Axpy', type: 'Axpy' }, [
+    { what: 'grouped 3x3 convolutions', type: 'Convolution', where: (l) => (conv(l).group ?? 1) > 1 },
+  ]),
+};
+
+/** The things of CASE_SHOWS[name] that its net lacks (empty when it shows all). */
+export function missingShows(name: string, net: NetParameter): string[] {
+  const shows = CASE_SHOWS[name];
+  if (shows === undefined) return [`case '${name}' is not in CASE_SHOWS: say what it shows`];
+  const layers = net.layer ?? [];
+  return shows.filter((s) => !layers.some((l) => l.type === s.type && (s.where?.(l) ?? true))).map((s) => `${name}: no ${s.type} for '${s.what}'`);
 }

@@ -21,7 +21,13 @@ const read = (name: string): Buffer => fs.readFileSync(fixture(name));
 
 describe('upgradeNet against Caffe (fixtures of our own V0/V1/V2 nets)', () => {
   const entries = oracle().filter((e) => e.output && !e.file.startsWith('diverge-'));
-  it('has the fixtures', () => expect(entries.length).toBeGreaterThanOrEqual(6));
+  it('has an oracle entry for every upgradable fixture on disk, with the output Caffe wrote', () => {
+    const onDisk = fs.readdirSync(fixture('.')).filter((f) => f.endsWith('.prototxt') && !f.startsWith('refuse-') && !f.startsWith('diverge-'));
+    expect(entries.map((e) => e.file).sort()).toEqual(onDisk.sort());
+    // One per source format: V0 (with and without a padding layer), V1, V2 needing and not needing an upgrade.
+    expect(onDisk).toEqual(expect.arrayContaining(['v0-data.prototxt', 'v0-padding.prototxt', 'v1-all-types.prototxt', 'v1-input-shape.prototxt', 'v2-input-bn.prototxt', 'v2-current.prototxt']));
+    for (const e of entries) expect([e.file, fs.existsSync(fixture('expected', e.file))]).toEqual([e.file, true]);
+  });
 
   for (const e of entries) {
     it(`${e.file}: byte-identical to upgrade_net_proto_text`, () => {
@@ -66,7 +72,11 @@ describe('upgradeNet against Caffe (fixtures of our own V0/V1/V2 nets)', () => {
 
 describe('nets Caffe refuses', () => {
   const refused = oracle().filter((e) => e.file.startsWith('refuse-'));
-  it('has the fixtures', () => expect(refused.length).toBeGreaterThanOrEqual(5));
+  it('has an oracle entry for every refused fixture on disk', () => {
+    const onDisk = fs.readdirSync(fixture('.')).filter((f) => f.startsWith('refuse-') && f.endsWith('.prototxt'));
+    expect(refused.map((e) => e.file).sort()).toEqual(onDisk.sort());
+    expect(onDisk.length).toBe(5);
+  });
   for (const e of refused) {
     it(`${e.file}: Caffe aborts, we throw a NetError naming the file`, () => {
       expect(e.caffe.exit).not.toBe(0);
