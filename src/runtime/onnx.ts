@@ -102,11 +102,16 @@ export async function loadOnnxModel(file: string, opts: OnnxLoadOptions = {}): P
     if (unknown.length > 0) throw new UsageError(`${file}: no blob named ${unknown.map((n) => `'${n}'`).join(', ')} in the model`);
   }
   const rt = onnxRuntime();
-  const bytes = onnxBytesWithOutputs(file, extra);
+  // Without extra outputs ONNX Runtime reads the file itself (no copy of a big model in JS memory).
+  const bytes: string | Uint8Array = extra.length === 0 ? path.resolve(file) : onnxBytesWithOutputs(file, extra);
   const base: Ort.InferenceSession.SessionOptions = {
     executionMode: 'sequential',
     graphOptimizationLevel: 'all',
     ...(opts.threads !== undefined ? { intraOpNumThreads: opts.threads } : {}),
+  };
+  const create = (providers: OnnxDevice[]): Promise<Ort.InferenceSession> => {
+    const o = { ...base, executionProviders: providers };
+    return typeof bytes === 'string' ? rt.InferenceSession.create(bytes, o) : rt.InferenceSession.create(bytes, o);
   };
   let session: Ort.InferenceSession | undefined;
   let device: OnnxDevice = 'cpu';
@@ -114,13 +119,13 @@ export async function loadOnnxModel(file: string, opts: OnnxLoadOptions = {}): P
   try {
     if (wantCuda) {
       try {
-        session = await rt.InferenceSession.create(bytes, { ...base, executionProviders: ['cuda'] });
+        session = await create(['cuda']);
         device = 'cuda';
       } catch (e) {
         if (opts.device === 'cuda') throw new SenetError(`ONNX Runtime cannot use CUDA: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}`);
       }
     }
-    session ??= await rt.InferenceSession.create(bytes, { ...base, executionProviders: ['cpu'] });
+    session ??= await create(['cpu']);
   } catch (e) {
     if (e instanceof SenetError) throw e;
     throw new InputFileError(file, `ONNX Runtime cannot load it: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}`);

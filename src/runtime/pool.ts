@@ -9,7 +9,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { Worker } from 'worker_threads';
-import { SenetError } from '../errors';
+import { SenetError, UsageError } from '../errors';
 import { BackendName } from './backend';
 import type { PoolReply, PoolRequest, PoolWorkerData } from './pool-worker';
 import { isOnnxModelPath, loadOnnxModel } from './onnx';
@@ -68,8 +68,8 @@ function spawn(data: PoolWorkerData): Worker {
 
 /** The ONNX session as a pool of one: runs queued one after another. */
 async function createOnnxPool(opts: PoolOptions): Promise<Pool> {
-  if (opts.workers !== undefined && opts.workers !== 1) throw new SenetError('an ONNX model runs in one ONNX Runtime session: give --threads, not --workers');
-  if (opts.backend !== undefined) throw new SenetError(`--backend chooses a TF.js backend; '${opts.modelDir}' is an ONNX model`);
+  if (opts.workers !== undefined && opts.workers !== 1) throw new UsageError('an ONNX model runs in one ONNX Runtime session: give --threads, not --workers');
+  if (opts.backend !== undefined) throw new UsageError(`--backend chooses a TF.js backend; '${opts.modelDir}' is an ONNX model`);
   const m = await loadOnnxModel(opts.modelDir, { threads: opts.threads });
   let tail: Promise<unknown> = Promise.resolve();
   let closed = false;
@@ -93,7 +93,7 @@ async function createOnnxPool(opts: PoolOptions): Promise<Pool> {
 
 export async function createPool(opts: PoolOptions): Promise<Pool> {
   if (isOnnxModelPath(opts.modelDir)) return createOnnxPool(opts);
-  if (opts.threads !== undefined) throw new SenetError(`threads are ONNX Runtime's; '${opts.modelDir}' is a TF.js model (use workers)`);
+  if (opts.threads !== undefined) throw new UsageError(`--threads sets ONNX Runtime's threads; '${opts.modelDir}' is a TF.js model (use --workers)`);
   const n = opts.workers ?? Math.max(1, os.availableParallelism());
   if (!Number.isInteger(n) || n < 1) throw new SenetError(`worker count must be a positive integer, got ${opts.workers}`);
   const data: PoolWorkerData = { modelDir: path.resolve(opts.modelDir), backend: opts.backend };
