@@ -12,8 +12,8 @@ import { UsageError } from '../errors';
 import { readNetText } from '../upgrade';
 import { initializerBytes, writeOnnxModel } from '../onnx';
 import { OutputExistsError, weightByteLength, writeGraphModel, type ModelJson } from '../tfgraph';
-import { convertNet, type ConvertNetOptions, type ConvertedNet, type ConvertProgress } from './net';
-import { convertNetToOnnx, onnxMetadataProps } from './onnx-net';
+import { onnxMetadataProps } from './emit-onnx';
+import { convertNet, convertNetToOnnx, type ConvertNetOptions, type ConvertedNet, type ConvertProgress } from './net';
 
 /** The output formats: a TF.js GraphModel folder, or an ONNX file. */
 export type ModelFormat = 'tfjs' | 'onnx';
@@ -36,6 +36,7 @@ export interface ConvertFilesOptions {
   channelOrder?: ConvertNetOptions['channelOrder'];
   labels?: ConvertNetOptions['labels'];
   weightsLabels?: ConvertNetOptions['weightsLabels'];
+  senetRelease?: ConvertNetOptions['senetRelease'];
   /** Progress sink; by default plain lines (or nothing when quiet). */
   onProgress?: (p: ConvertFilesProgress) => void;
 }
@@ -96,6 +97,7 @@ function convertAndWrite(
     channelOrder: opts.channelOrder,
     labels: opts.labels,
     weightsLabels: opts.weightsLabels,
+    senetRelease: opts.senetRelease,
     phase: 'TEST',
     // The weights read into memory (small ones, a permuted classifier) are this conversion's alone.
     consumeWeights: true,

@@ -5,7 +5,7 @@
  */
 import type { LayerParameter } from '../schema';
 import type { FusedActivation, TensorRef } from '../tfgraph';
-import type { ConvertFn } from './convert-api';
+import type { ConvertFn, LayerConverters } from './convert-api';
 import { singleOp } from './convert-util';
 import { float, int, ints } from '../onnx';
 import type { OnnxConvertFn } from './onnx-api';
@@ -19,7 +19,7 @@ function sameShapeHandler(
   paramField: LayerHandler['paramField'],
   inPlaceOk: boolean,
   check?: (layer: LayerParameter, input: Shape) => void,
-  convert?: ConvertFn,
+  convert?: LayerConverters,
 ): LayerHandler {
   return {
     type,
@@ -41,14 +41,6 @@ function sameShapeHandler(
 export function reluActivation(layer: LayerParameter): FusedActivation {
   const slope = layer.relu_param?.negative_slope ?? 0;
   return slope === 0 ? { op: 'Relu' } : { op: 'LeakyRelu', alpha: slope };
-}
-
-/**
- * The activation of a layer the converter may fuse into the Convolution or InnerProduct before
- * it (see ConvertContext.activation), else undefined. Only ReLU so far.
- */
-export function fusableActivation(layer: LayerParameter): FusedActivation | undefined {
-  return layer.type === 'ReLU' ? reluActivation(layer) : undefined;
 }
 
 const convertReLU: ConvertFn = (ctx) => [ctx.g.activation(ctx.inputs[0], reluActivation(ctx.layer), { name: ctx.outName(0) })];
@@ -276,55 +268,72 @@ const forwardPower = elementwise((layer) => {
 });
 
 export const relu: LayerHandler = {
-  ...sameShapeHandler('ReLU', 'relu_param', true, undefined, convertReLU),
-  onnx: onnxReLU,
+  ...sameShapeHandler('ReLU', 'relu_param', true, undefined, { tfjs: convertReLU, onnx: onnxReLU }),
   forward: elementwise((layer) => {
     const s = layer.relu_param?.negative_slope ?? 0;
     return (v) => (v > 0 ? v : v * s);
   }),
+  category: 'act',
+  fusedActivation: reluActivation,
+  docs: { notes: 'Relu, or LeakyRelu with negative_slope; fused into the Convolution or InnerProduct it is in place on.' },
 };
 export const elu: LayerHandler = {
-  ...sameShapeHandler('ELU', 'elu_param', true, undefined, convertELU),
-  onnx: onnxELU,
+  ...sameShapeHandler('ELU', 'elu_param', true, undefined, { tfjs: convertELU, onnx: onnxELU }),
   forward: elementwise((layer) => {
     const alpha = layer.elu_param?.alpha ?? 1;
     return (v) => (v > 0 ? v : alpha * (detExp(v) - 1));
   }),
+  category: 'act',
+  docs: { notes: 'Elu for alpha 1, else composed of plain ops.' },
 };
 export const sigmoid: LayerHandler = {
-  ...sameShapeHandler('Sigmoid', 'sigmoid_param', true, undefined, singleOp((ctx, x, o) => ctx.g.sigmoid(x, o))),
-  onnx: singleOnnxOp('Sigmoid'),
+  ...sameShapeHandler('Sigmoid', 'sigmoid_param', true, undefined, { tfjs: singleOp((ctx, x, o) => ctx.g.sigmoid(x, o)), onnx: singleOnnxOp('Sigmoid') }),
   forward: elementwise(() => (v) => 1 / (1 + detExp(-v))),
+  category: 'gate',
+  docs: { notes: 'Sigmoid (the SE gate).' },
 };
 export const tanh: LayerHandler = {
-  ...sameShapeHandler('TanH', 'tanh_param', true, undefined, singleOp((ctx, x, o) => ctx.g.tanh(x, o))),
-  onnx: singleOnnxOp('Tanh'),
+  ...sameShapeHandler('TanH', 'tanh_param', true, undefined, { tfjs: singleOp((ctx, x, o) => ctx.g.tanh(x, o)), onnx: singleOnnxOp('Tanh') }),
   forward: elementwise(() => detTanh),
+  category: 'act',
+  docs: { notes: 'Tanh.' },
 };
-export const power: LayerHandler = { ...sameShapeHandler('Power', 'power_param', true, undefined, convertPower), onnx: onnxPower, forward: forwardPower };
+export const power: LayerHandler = {
+  ...sameShapeHandler('Power', 'power_param', true, undefined, { tfjs: convertPower, onnx: onnxPower }),
+  forward: forwardPower,
+  category: 'act',
+  docs: { notes: '(shift + scale * x) ^ power, identity steps skipped.' },
+};
 export const absVal: LayerHandler = {
-  ...sameShapeHandler('AbsVal', undefined, true, undefined, singleOp((ctx, x, o) => ctx.g.abs(x, o))),
-  onnx: singleOnnxOp('Abs'),
+  ...sameShapeHandler('AbsVal', undefined, true, undefined, { tfjs: singleOp((ctx, x, o) => ctx.g.abs(x, o)), onnx: singleOnnxOp('Abs') }),
   forward: elementwise(() => Math.abs),
+  category: 'act',
+  docs: { notes: 'Abs.' },
 };
-export const exp = sameShapeHandler('Exp', 'exp_param', true, (layer) => {
-  const base = layer.exp_param?.base ?? -1;
-  if (base !== -1 && base <= 0) throw netError(layer, `base must be positive or -1 (e), not ${base}`);
-});
-export const log = sameShapeHandler('Log', 'log_param', true, (layer) => {
-  const base = layer.log_param?.base ?? -1;
-  if (base !== -1 && base <= 0) throw netError(layer, `base must be positive or -1 (e), not ${base}`);
-});
-export const bnll = sameShapeHandler('BNLL', undefined, true);
-export const threshold = sameShapeHandler('Threshold', 'threshold_param', true);
+export const exp: LayerHandler = {
+  ...sameShapeHandler('Exp', 'exp_param', true, (layer) => {
+    const base = layer.exp_param?.base ?? -1;
+    if (base !== -1 && base <= 0) throw netError(layer, `base must be positive or -1 (e), not ${base}`);
+  }),
+  docs: { notes: 'Shapes only: no conversion written yet.' },
+};
+export const log: LayerHandler = {
+  ...sameShapeHandler('Log', 'log_param', true, (layer) => {
+    const base = layer.log_param?.base ?? -1;
+    if (base !== -1 && base <= 0) throw netError(layer, `base must be positive or -1 (e), not ${base}`);
+  }),
+  docs: { notes: 'Shapes only: no conversion written yet.' },
+};
+export const bnll: LayerHandler = { ...sameShapeHandler('BNLL', undefined, true), category: 'act', docs: { notes: 'Shapes only: no conversion written yet.' } };
+export const threshold: LayerHandler = { ...sameShapeHandler('Threshold', 'threshold_param', true), docs: { notes: 'Shapes only: no conversion written yet.' } };
 // TEST-phase Dropout is the identity (Caffe scales at training time).
 export const dropout: LayerHandler = {
   ...sameShapeHandler('Dropout', 'dropout_param', true, (layer) => {
     const ratio = layer.dropout_param?.dropout_ratio ?? 0.5;
     if (!(ratio >= 0 && ratio < 1)) throw netError(layer, `dropout_ratio must be in [0, 1), not ${ratio}`);
-  }, singleOp((ctx, x, o) => ctx.g.identity(x, o))),
-  onnx: singleOnnxOp('Identity'),
+  }, { tfjs: singleOp((ctx, x, o) => ctx.g.identity(x, o)), onnx: singleOnnxOp('Identity') }),
   forward: elementwise(() => (v) => v),
+  docs: { notes: 'The identity at test time (Caffe scales while training).' },
 };
 // LRN keeps scratch blobs that need the original input, so Caffe's LRN is not in-place safe.
 export const lrn: LayerHandler = {
@@ -332,14 +341,16 @@ export const lrn: LayerHandler = {
     if (input.length !== 4) throw netError(layer, `input must have 4 axes (num, channels, height, width); got ${input.length}`);
     const size = layer.lrn_param?.local_size ?? 5;
     if (size % 2 !== 1) throw netError(layer, `local_size must be odd, not ${size}`);
-  }, convertLRN),
-  onnx: onnxLRN,
+  }, { tfjs: convertLRN, onnx: onnxLRN }),
   forward: forwardLRN,
+  category: 'norm',
+  docs: { notes: "ACROSS_CHANNELS and WITHIN_CHANNEL, with Caffe's alpha / size scaling." },
 };
 export const softmax: LayerHandler = {
   ...sameShapeHandler('Softmax', 'softmax_param', true, (layer, input) => {
     canonicalAxis(layer, layer.softmax_param?.axis ?? 1, input.length);
-  }, convertSoftmax),
-  onnx: onnxSoftmax,
+  }, { tfjs: convertSoftmax, onnx: onnxSoftmax }),
   forward: forwardSoftmax,
+  category: 'out',
+  docs: { notes: 'Any axis.' },
 };

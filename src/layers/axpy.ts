@@ -41,6 +41,10 @@ const onnxAxpy: OnnxConvertFn = (ctx) => {
 
 export const axpy: LayerHandler = {
   type: 'Axpy',
+  category: 'merge',
+  docs: {
+    notes: 'The SENet release\'s a * x + y (a per channel of N,C,1,1).',
+  },
   bottoms: { min: 3, max: 3 },
   tops: { min: 1, max: 1 },
   // Only the aliasing of Y is allowed; infer.ts checks this per bottom via inPlaceBottoms.
@@ -58,7 +62,6 @@ export const axpy: LayerHandler = {
   },
   blobShapes: noBlobs,
   macs: noMacs,
-  convert: convertAxpy,
+  convert: { tfjs: convertAxpy, onnx: onnxAxpy },
   forward: forwardAxpy,
-  onnx: onnxAxpy,
 };

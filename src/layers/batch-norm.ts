@@ -172,6 +172,16 @@ const onnxBatchNorm: OnnxConvertFn = (ctx) => {
 
 export const batchNorm: LayerHandler = {
   type: 'BatchNorm',
+  category: 'norm',
+  docs: {
+    notes: 'Statistics divided by the stored scale factor (0 gives 0), as a per-channel affine; folded into a Convolution it is in place on.',
+    refused: {
+      tfjs: [
+        'use_global_stats: false: batch statistics at test time, which a converted model cannot reproduce',
+      ],
+      onnx: ['use_global_stats: false: batch statistics at test time, which a converted model cannot reproduce'],
+    },
+  },
   paramField: 'batch_norm_param',
   bottoms: ONE,
   tops: ONE,
@@ -185,9 +195,17 @@ export const batchNorm: LayerHandler = {
   },
   statisticBlobs: [0, 1, 2],
   macs: noMacs,
-  convert: convertBatchNorm,
+  convert: { tfjs: convertBatchNorm, onnx: onnxBatchNorm },
+  channelAffine: {
+    leads: true,
+    // Batch statistics (use_global_stats: false) are no fixed affine: converted alone, which refuses them.
+    foldable: (layer) => layer.batch_norm_param?.use_global_stats !== false,
+    affine(layer, blobs) {
+      checkGlobalStats(layer);
+      return batchNormAffine(layer, blobs);
+    },
+  },
   forward: forwardBatchNorm,
   randomInit: randomBatchNorm,
   calibrate: calibrateBatchNorm,
-  onnx: onnxBatchNorm,
 };

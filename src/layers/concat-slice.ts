@@ -103,6 +103,10 @@ const forwardSplit: ForwardFn = (ctx) => {
 
 export const concat: LayerHandler = {
   type: 'Concat',
+  category: 'concat',
+  docs: {
+    notes: 'Any axis (concat_dim too).',
+  },
   paramField: 'concat_param',
   bottoms: ANY_FROM_1,
   tops: { min: 1, max: 1 },
@@ -127,13 +131,16 @@ export const concat: LayerHandler = {
   },
   blobShapes: noBlobs,
   macs: noMacs,
-  convert: convertConcat,
+  convert: { tfjs: convertConcat, onnx: onnxConcat },
   forward: forwardConcat,
-  onnx: onnxConcat,
 };
 
 export const slice: LayerHandler = {
   type: 'Slice',
+  category: 'concat',
+  docs: {
+    notes: 'Any axis, slice points or equal parts.',
+  },
   paramField: 'slice_param',
   bottoms: { min: 1, max: 1 },
   tops: ANY_FROM_1,
@@ -166,20 +173,22 @@ export const slice: LayerHandler = {
   },
   blobShapes: noBlobs,
   macs: noMacs,
-  convert: convertSlice,
+  convert: { tfjs: convertSlice, onnx: onnxSlice },
   forward: forwardSlice,
-  onnx: onnxSlice,
 };
 
 export const split: LayerHandler = {
   type: 'Split',
+  category: 'concat',
+  docs: {
+    notes: 'Each top an Identity of the bottom.',
+  },
   bottoms: { min: 1, max: 1 },
   tops: ANY_FROM_1,
   inPlaceOk: false,
   outputShapes: (layer, [input]) => (layer.top ?? []).map(() => input.slice()),
   blobShapes: noBlobs,
   macs: noMacs,
-  convert: convertSplit,
+  convert: { tfjs: convertSplit, onnx: onnxSplit },
   forward: forwardSplit,
-  onnx: onnxSplit,
 };

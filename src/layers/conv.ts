@@ -313,6 +313,22 @@ const onnxConvolution: OnnxConvertFn = (ctx) => {
 
 export const convolution: LayerHandler = {
   type: 'Convolution',
+  category: 'conv',
+  absorbs: { channelAffine: true, activation: true },
+  docs: {
+    notes: 'Explicit symmetric padding, dilation and groups (depthwise, or grouped as one packed depthwise op); an in-place BatchNorm (and Scale) after it is folded into its weights and bias, an in-place ReLU fused (TF.js).',
+    refused: {
+      tfjs: [
+        'more than one bottom or top: converted for one only',
+        'blobs of other than 4 axes (N,C,H,W), or axis other than 1: TF.js convolutions are 2-D NHWC',
+        'stride > 1 together with dilation > 1: TF.js cannot run it',
+      ],
+      onnx: [
+        'more than one bottom or top: converted for one only',
+        'axis other than 1: ONNX Conv takes the channels at axis 1',
+      ],
+    },
+  },
   paramField: 'convolution_param',
   bottoms: ANY_FROM_1,
   tops: ANY_FROM_1,
@@ -327,15 +343,18 @@ export const convolution: LayerHandler = {
     const perImage = countOf(out, g.channelAxis) * (input[g.channelAxis] / g.group) * countOf(g.kernel);
     return perImage * inputShapes.length;
   },
-  convert: convertConvolution,
+  convert: { tfjs: convertConvolution, onnx: onnxConvolution },
   forward: forwardConvolution,
   randomInit: randomConv,
-  onnx: onnxConvolution,
 };
 
 /** Deconvolution: shapes and blobs; its MACs are not counted (only Convolution and InnerProduct are). */
 export const deconvolution: LayerHandler = {
   type: 'Deconvolution',
+  category: 'conv',
+  docs: {
+    notes: 'Shapes and blobs only: no conversion written yet.',
+  },
   paramField: 'convolution_param',
   bottoms: ANY_FROM_1,
   tops: ANY_FROM_1,

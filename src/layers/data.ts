@@ -26,6 +26,11 @@ function perTop<T>(layer: LayerParameter, items: T[], what: string): T[] {
 
 export const input: LayerHandler = {
   type: 'Input',
+  role: 'input',
+  category: 'data',
+  docs: {
+    notes: 'The model input; callers give NCHW (TF.js transposes to NHWC inside).',
+  },
   paramField: 'input_param',
   bottoms: NONE,
   tops: ANY_FROM_1,
@@ -37,7 +42,6 @@ export const input: LayerHandler = {
   },
   blobShapes: noBlobs,
   macs: noMacs,
-  givenTops: 'all',
 };
 
 /** Crop wins over the resize, which wins over the stored size (unknown). */
@@ -59,6 +63,11 @@ function batchOf(layer: LayerParameter, b: number | undefined): number {
 
 export const data: LayerHandler = {
   type: 'Data',
+  role: 'data',
+  category: 'data',
+  docs: {
+    notes: 'Replaced by the graph input in TEST (give --input-shape); its transform_param mean, scale and crop are recorded as preprocessing.',
+  },
   paramField: 'data_param',
   bottoms: NONE,
   tops: { min: 1, max: 2 },
@@ -72,11 +81,15 @@ export const data: LayerHandler = {
   },
   blobShapes: noBlobs,
   macs: noMacs,
-  givenTops: 'first',
 };
 
 export const imageData: LayerHandler = {
   type: 'ImageData',
+  role: 'data',
+  category: 'data',
+  docs: {
+    notes: 'Replaced by the graph input in TEST (give --input-shape); its transform_param mean, scale and crop are recorded as preprocessing.',
+  },
   paramField: 'image_data_param',
   bottoms: NONE,
   tops: { min: 1, max: 2 },
@@ -90,11 +103,15 @@ export const imageData: LayerHandler = {
   },
   blobShapes: noBlobs,
   macs: noMacs,
-  givenTops: 'first',
 };
 
 export const memoryData: LayerHandler = {
   type: 'MemoryData',
+  role: 'data',
+  category: 'data',
+  docs: {
+    notes: 'Replaced by the graph input in TEST (give --input-shape); its transform_param mean, scale and crop are recorded as preprocessing.',
+  },
   paramField: 'memory_data_param',
   bottoms: NONE,
   tops: { min: 1, max: 2 },
@@ -108,11 +125,15 @@ export const memoryData: LayerHandler = {
   },
   blobShapes: noBlobs,
   macs: noMacs,
-  givenTops: 'first',
 };
 
 export const hdf5Data: LayerHandler = {
   type: 'HDF5Data',
+  role: 'data',
+  category: 'data',
+  docs: {
+    notes: 'Replaced by the graph input in TEST (give --input-shape); its transform_param mean, scale and crop are recorded as preprocessing.',
+  },
   paramField: 'hdf5_data_param',
   bottoms: NONE,
   tops: ANY_FROM_1,
@@ -124,11 +145,15 @@ export const hdf5Data: LayerHandler = {
   },
   blobShapes: noBlobs,
   macs: noMacs,
-  givenTops: 'first',
 };
 
 export const dummyData: LayerHandler = {
   type: 'DummyData',
+  role: 'data',
+  category: 'data',
+  docs: {
+    notes: 'Replaced by the graph input in TEST (give --input-shape); its transform_param mean, scale and crop are recorded as preprocessing.',
+  },
   paramField: 'dummy_data_param',
   bottoms: NONE,
   tops: ANY_FROM_1,
@@ -146,5 +171,4 @@ export const dummyData: LayerHandler = {
   },
   blobShapes: noBlobs,
   macs: noMacs,
-  givenTops: 'first',
 };

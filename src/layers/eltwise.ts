@@ -74,6 +74,10 @@ const onnxEltwise: OnnxConvertFn = (ctx) => {
 
 export const eltwise: LayerHandler = {
   type: 'Eltwise',
+  category: 'merge',
+  docs: {
+    notes: 'SUM (with coefficients), PROD, MAX.',
+  },
   paramField: 'eltwise_param',
   bottoms: { min: 2, max: Infinity },
   tops: { min: 1, max: 1 },
@@ -92,7 +96,6 @@ export const eltwise: LayerHandler = {
   },
   blobShapes: noBlobs,
   macs: noMacs,
-  convert: convertEltwise,
+  convert: { tfjs: convertEltwise, onnx: onnxEltwise },
   forward: forwardEltwise,
-  onnx: onnxEltwise,
 };

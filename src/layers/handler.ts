@@ -1,16 +1,17 @@
 /**
  * The layer-handler interface: everything the toolkit knows about one Caffe layer type, in one
- * place: shapes, learnable blobs, cost, the conversions to TF.js (`convert`, see convert-api.ts)
- * and ONNX (`onnx`, see onnx-api.ts), and the reference kernel and random-init rule (`forward`,
+ * place: shapes, learnable blobs, cost, the conversions to TF.js and ONNX (`convert.tfjs`, see
+ * convert-api.ts; `convert.onnx`, see onnx-api.ts), and the reference kernel and random-init rule (`forward`,
  * `randomInit`, see reference-api.ts).
  */
 import { NetError } from '../errors';
 import type { LayerParameter } from '../schema';
-import type { ConvertFn } from './convert-api';
-import type { CalibrateFn, ForwardFn, RandomInitFn } from './reference-api';
+import type { FusedActivation } from '../tfgraph';
+import type { ConvertFn, ConvertTarget, LayerBlob, LayerConverters } from './convert-api';
 import type { OnnxConvertFn } from './onnx-api';
+import type { CalibrateFn, ForwardFn, RandomInitFn } from './reference-api';
 
-export type { ConvertFn, OnnxConvertFn };
+export type { ConvertFn, LayerConverters, OnnxConvertFn };
 
 /** Caffe's shape of a blob; a -1 entry is a dimension only data can tell (see data.ts). */
 export type Shape = number[];
@@ -55,28 +56,65 @@ export interface LayerHandler {
    * Only Convolution and InnerProduct count; every other type returns 0.
    */
   macs(layer: LayerParameter, inputShapes: Shape[], outputShapes: Shape[]): number;
-  /** TF conversion (TEST phase); absent for types that cannot be converted. */
-  readonly convert?: ConvertFn;
-  /** ONNX conversion (TEST phase, NCHW as Caffe); absent for types that cannot be converted. */
-  readonly onnx?: OnnxConvertFn;
+  /** Conversions (TEST phase), one per target; a type without one for a target cannot be converted to it. */
+  readonly convert?: LayerConverters;
 
   // --- The reference (src/reference runs these; see reference-api.ts) ---
   /** Reference forward kernel (TEST phase); absent for types the reference cannot compute. */
   readonly forward?: ForwardFn;
-  /**
-   * The reference skips the layer: it computes nothing a deploy net would use at test time
-   * (losses, Accuracy, Silence); its tops get no value.
-   */
-  readonly notEvaluated?: boolean;
-  /**
-   * A data layer's tops the reference needs given as inputs: 'all' (Input) or 'first' (the image;
-   * later tops are labels that only feed losses).
-   */
-  readonly givenTops?: 'all' | 'first';
   /** Random weights for the stored blobs; absent: N(0, 0.05) for every blob. */
   readonly randomInit?: RandomInitFn;
   /** Calibration of the random stored blobs from a forward pass (BatchNorm's statistics). */
   readonly calibrate?: CalibrateFn;
+
+  // --- What the layer is in an inference graph, how it is drawn, what the converter may rewrite ---
+  // (read by src/convert, src/reference, src/report and docs/supported-layers.md; see roles.ts)
+
+  /** The layer's part in inference; default 'computed'. */
+  readonly role?: LayerRole;
+  /** Colour family on the net page (`senet show`); default 'other'. */
+  readonly category?: LayerCategory;
+  /** This layer is a per-channel affine the converter may fold into the layer before it. */
+  readonly channelAffine?: ChannelAffineHook;
+  /** This layer is an activation the converter may fuse into the layer before it; undefined when this instance is not. */
+  fusedActivation?(layer: LayerParameter): FusedActivation | undefined;
+  /** What this layer takes over from the in-place layers after it (see ConvertContext.fold, .activation). */
+  readonly absorbs?: { readonly channelAffine?: boolean; readonly activation?: boolean };
+  /** For docs/supported-layers.md: notes, and per target the cases a conversion refuses and why. */
+  readonly docs?: LayerDocs;
+}
+
+/**
+ * - `input`: the net's input (Input layer); the reference needs all its tops given;
+ * - `data`: reads its tops from data files; the converter replaces it by the graph input, the
+ *   reference needs its first top (the image) given, later ones are labels;
+ * - `train-only`: losses and Accuracy, only meaningful with labels: dropped at inference;
+ * - `dropped`: computes nothing (Silence): dropped at inference;
+ * - `computed`: part of the forward pass.
+ */
+export type LayerRole = 'input' | 'data' | 'train-only' | 'dropped' | 'computed';
+
+/** Colour families of the net page. */
+export type LayerCategory = 'data' | 'conv' | 'fc' | 'pool' | 'norm' | 'scale' | 'act' | 'gate' | 'merge' | 'concat' | 'out' | 'other';
+
+/**
+ * A per-channel (axis 1) affine y = x * mul + add (BatchNorm, Scale) that the converter folds
+ * into the weights and bias of the layer before it when that layer absorbs one.
+ */
+export interface ChannelAffineHook {
+  /** May start a folded run (BatchNorm), or only continue one (Scale after a BatchNorm). */
+  readonly leads: boolean;
+  /** Whether this instance is such an affine over `channels` channels (its blobs' shapes from the handler). */
+  foldable(layer: LayerParameter, blobShapes: readonly Shape[], channels: number): boolean;
+  /** The affine from the layer's blobs; `add` absent is zero. */
+  affine(layer: LayerParameter, blobs: readonly LayerBlob[]): { mul: ArrayLike<number>; add?: ArrayLike<number> };
+}
+
+export interface LayerDocs {
+  /** One line on what the type does here (how it converts, or why it does not). */
+  readonly notes?: string;
+  /** Per target: the parameter cases its conversion refuses, each with why. */
+  readonly refused?: { readonly [T in ConvertTarget]?: readonly string[] };
 }
 
 /** Elements in shape[start, end). An empty range is 1, as Caffe's count(). */

@@ -4,14 +4,14 @@
  * and shape inference over a whole net.
  */
 export { layerHandlers, handlerFor } from './registry';
-export type { Arity, LayerHandler, Shape } from './handler';
-export type { ChannelFold, ConvertContext, ConvertFn, HostArray, LayerBlob, LayoutHelpers } from './convert-api';
+export type { Arity, ChannelAffineHook, LayerCategory, LayerDocs, LayerHandler, LayerRole, Shape } from './handler';
+export { CONVERT_TARGETS, TARGET_NAMES, droppedAtInference, layerCategory, layerRole } from './roles';
+export type { ChannelFold, ConvertContext, ConvertFn, ConvertTarget, HostArray, LayerBlob, LayerConverters, LayoutHelpers } from './convert-api';
 export { FLOAT32, FLOAT64, fillNormal, fillUniform } from './reference-api';
 export type { CalibrateFn, ForwardContext, ForwardFn, NumericPolicy, RandomInitContext, RandomInitFn, RandomStream, Tensor, Values } from './reference-api';
 export { detExp, detLog, detTanh } from './det-math';
 export type { OnnxConvertContext, OnnxConvertFn } from './onnx-api';
 export { batchNormAffine, checkGlobalStats } from './batch-norm';
-export { fusableActivation } from './activations';
 export { countOf } from './handler';
 export { UNKNOWN } from './data';
 export { convGeometry } from './conv';

@@ -111,6 +111,11 @@ const onnxInnerProduct: OnnxConvertFn = (ctx) => {
 
 export const innerProduct: LayerHandler = {
   type: 'InnerProduct',
+  category: 'fc',
+  absorbs: { activation: true },
+  docs: {
+    notes: 'Any axis, transpose; weights permuted for the NHWC layout (TF.js); an in-place ReLU after it is fused (TF.js).',
+  },
   paramField: 'inner_product_param',
   bottoms: { min: 1, max: 1 },
   tops: { min: 1, max: 1 },
@@ -129,8 +134,7 @@ export const innerProduct: LayerHandler = {
     const g = geometry(layer, input);
     return g.k * g.n;
   },
-  convert: convertInnerProduct,
+  convert: { tfjs: convertInnerProduct, onnx: onnxInnerProduct },
   forward: forwardInnerProduct,
   randomInit: randomInnerProduct,
-  onnx: onnxInnerProduct,
 };

@@ -12,6 +12,11 @@ function checkLabelCount(layer: LayerParameter, scores: Shape, labels: Shape, ax
 
 export const softmaxWithLoss: LayerHandler = {
   type: 'SoftmaxWithLoss',
+  role: 'train-only',
+  category: 'out',
+  docs: {
+    notes: 'Needs labels: dropped at inference.',
+  },
   paramField: 'softmax_param',
   bottoms: { min: 2, max: 2 },
   tops: { min: 1, max: 2 },
@@ -24,11 +29,15 @@ export const softmaxWithLoss: LayerHandler = {
   },
   blobShapes: noBlobs,
   macs: noMacs,
-  notEvaluated: true,
 };
 
 export const accuracy: LayerHandler = {
   type: 'Accuracy',
+  role: 'train-only',
+  category: 'out',
+  docs: {
+    notes: 'Needs labels: dropped at inference.',
+  },
   paramField: 'accuracy_param',
   bottoms: { min: 2, max: 2 },
   tops: { min: 1, max: 2 },
@@ -44,11 +53,13 @@ export const accuracy: LayerHandler = {
   },
   blobShapes: noBlobs,
   macs: noMacs,
-  notEvaluated: true,
 };
 
 export const argMax: LayerHandler = {
   type: 'ArgMax',
+  docs: {
+    notes: 'Shapes only: no conversion written yet.',
+  },
   paramField: 'argmax_param',
   bottoms: ONE,
   tops: ONE,
@@ -78,11 +89,14 @@ export const argMax: LayerHandler = {
 
 export const silence: LayerHandler = {
   type: 'Silence',
+  role: 'dropped',
+  docs: {
+    notes: 'Computes nothing: dropped at inference.',
+  },
   bottoms: ANY_FROM_1,
   tops: NONE,
   inPlaceOk: false,
   outputShapes: () => [],
   blobShapes: noBlobs,
   macs: noMacs,
-  notEvaluated: true,
 };

@@ -247,6 +247,20 @@ const onnxPooling: OnnxConvertFn = (ctx) => {
 
 export const pooling: LayerHandler = {
   type: 'Pooling',
+  category: 'pool',
+  docs: {
+    notes: 'MAX and AVE by Caffe\'s ceil rule with the pad clip: MAX pads with -inf, AVE divides by the window clipped to the padded input; global pooling.',
+    refused: {
+      tfjs: [
+        'pool: STOCHASTIC: not implemented',
+        'a second (mask) top: not implemented',
+      ],
+      onnx: [
+        'pool: STOCHASTIC: not implemented',
+        'a second (mask) top: not implemented',
+      ],
+    },
+  },
   paramField: 'pooling_param',
   bottoms: { min: 1, max: 1 },
   // MAX pooling may have a second top holding the argmax mask.
@@ -267,7 +281,6 @@ export const pooling: LayerHandler = {
   },
   blobShapes: noBlobs,
   macs: noMacs,
-  convert: convertPooling,
+  convert: { tfjs: convertPooling, onnx: onnxPooling },
   forward: forwardPooling,
-  onnx: onnxPooling,
 };

@@ -40,6 +40,10 @@ const onnxPReLU: OnnxConvertFn = (ctx) => {
 
 export const prelu: LayerHandler = {
   type: 'PReLU',
+  category: 'act',
+  docs: {
+    notes: 'Per channel or channel_shared.',
+  },
   paramField: 'prelu_param',
   bottoms: ONE,
   tops: ONE,
@@ -54,8 +58,7 @@ export const prelu: LayerHandler = {
     return [layer.prelu_param?.channel_shared ? [] : [input[1]]];
   },
   macs: noMacs,
-  convert: convertPReLU,
+  convert: { tfjs: convertPReLU, onnx: onnxPReLU },
   forward: forwardPReLU,
   randomInit: randomPReLU,
-  onnx: onnxPReLU,
 };

@@ -38,6 +38,9 @@ const onnxReshape: OnnxConvertFn = (ctx) => {
 
 export const reshape: LayerHandler = {
   type: 'Reshape',
+  docs: {
+    notes: 'In Caffe\'s NCHW element order (transposed around the reshape for 4-axis blobs).',
+  },
   paramField: 'reshape_param',
   bottoms: ONE,
   tops: ONE,
@@ -84,13 +87,15 @@ export const reshape: LayerHandler = {
   },
   blobShapes: noBlobs,
   macs: noMacs,
-  convert: convertReshape,
+  convert: { tfjs: convertReshape, onnx: onnxReshape },
   forward: forwardReshape,
-  onnx: onnxReshape,
 };
 
 export const flatten: LayerHandler = {
   type: 'Flatten',
+  docs: {
+    notes: 'In Caffe\'s NCHW element order (transposed around the reshape for 4-axis blobs).',
+  },
   paramField: 'flatten_param',
   bottoms: ONE,
   tops: ONE,
@@ -104,7 +109,6 @@ export const flatten: LayerHandler = {
   },
   blobShapes: noBlobs,
   macs: noMacs,
-  convert: convertReshape,
+  convert: { tfjs: convertReshape, onnx: onnxReshape },
   forward: forwardReshape,
-  onnx: onnxReshape,
 };

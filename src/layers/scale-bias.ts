@@ -155,6 +155,10 @@ const onnxBias: OnnxConvertFn = (ctx) => [ctx.g.op('Add', [ctx.inputs[0], onnxOp
 
 export const scale: LayerHandler = {
   type: 'Scale',
+  category: 'scale',
+  docs: {
+    notes: 'Learned or from a second bottom, any axis and num_axes; folded after a BatchNorm folded into a Convolution.',
+  },
   paramField: 'scale_param',
   bottoms: { min: 1, max: 2 },
   tops: { min: 1, max: 1 },
@@ -173,14 +177,26 @@ export const scale: LayerHandler = {
     return blobs;
   },
   macs: noMacs,
-  convert: convertScale,
+  convert: { tfjs: convertScale, onnx: onnxScale },
+  channelAffine: {
+    // Folded only after a BatchNorm (the BN + Scale pair of ResNet-style nets).
+    leads: false,
+    foldable(layer, blobShapes, channels) {
+      const axis = layer.scale_param?.axis ?? 1;
+      return (axis === 1 || axis === -3) && blobShapes.length >= 1 && blobShapes[0].length === 1 && blobShapes[0][0] === channels;
+    },
+    affine: (layer, blobs) => ((layer.scale_param?.bias_term ?? false) ? { mul: blobs[0].data, add: blobs[1].data } : { mul: blobs[0].data }),
+  },
   forward: forwardScale,
   randomInit: randomScale,
-  onnx: onnxScale,
 };
 
 export const bias: LayerHandler = {
   type: 'Bias',
+  category: 'scale',
+  docs: {
+    notes: 'Learned or from a second bottom, any axis and num_axes.',
+  },
   paramField: 'bias_param',
   bottoms: { min: 1, max: 2 },
   tops: { min: 1, max: 1 },
@@ -194,8 +210,7 @@ export const bias: LayerHandler = {
     return inputShapes.length === 1 ? [operand] : [];
   },
   macs: noMacs,
-  convert: convertBias,
+  convert: { tfjs: convertBias, onnx: onnxBias },
   forward: forwardBias,
   randomInit: randomBias,
-  onnx: onnxBias,
 };

@@ -81,10 +81,13 @@ export function referenceForward<D extends Values>(net: NetParameter, opts: Refe
   shapes.layers.forEach((ls, index) => {
     const param = params.get(ls.name) ?? { name: ls.name, type: ls.type };
     const h = layerHandlers.get(ls.type);
-    if (h === undefined || h.notEvaluated === true) return;
-    if (h.givenTops !== undefined) {
+    // Losses, Accuracy and Silence compute nothing a deploy net would use: their tops get no value.
+    const role = h?.role ?? 'computed';
+    if (h === undefined || role === 'train-only' || role === 'dropped') return;
+    if (role === 'input' || role === 'data') {
+      // A data layer's first top is the image; later ones are labels that only feed losses.
       ls.tops.forEach((t, i) => {
-        if (!blobs.has(t) && (h.givenTops === 'all' || i === 0)) throw new WeightsError(ls.name, undefined, `no input given for '${t}'`);
+        if (!blobs.has(t) && (role === 'input' || i === 0)) throw new WeightsError(ls.name, undefined, `no input given for '${t}'`);
       });
     } else {
       const bottoms = ls.bottoms.map((b) => {

@@ -3,50 +3,14 @@
  * made here at generation time; the page's inline script only adds the tooltip, search and
  * collapsing (which shifts the precomputed geometry). No external resources of any kind.
  */
-import { inputBlobs, type NetShapes } from '../layers';
+import { inputBlobs, layerCategory, type LayerCategory, type NetShapes } from '../layers';
 import { buildGraph, type GraphGroup, type NetGraph } from './graph';
 import { layoutDag, type Layout } from './layout';
 import { esc, pageCss, rawTemplate, renderTemplate, safeHtml, scriptJson } from './page';
 import { shapeLabel, withSuffix, withThousands } from './summary';
 
-/** Colour families by layer type; anything unlisted is 'other'. */
-const TYPE_CLASS: Record<string, string> = {
-  Convolution: 'conv',
-  Deconvolution: 'conv',
-  InnerProduct: 'fc',
-  Pooling: 'pool',
-  BatchNorm: 'norm',
-  LRN: 'norm',
-  MVN: 'norm',
-  Scale: 'scale',
-  Bias: 'scale',
-  ReLU: 'act',
-  PReLU: 'act',
-  ELU: 'act',
-  TanH: 'act',
-  AbsVal: 'act',
-  Power: 'act',
-  BNLL: 'act',
-  Sigmoid: 'gate',
-  Eltwise: 'merge',
-  Axpy: 'merge',
-  Concat: 'concat',
-  Slice: 'concat',
-  Split: 'concat',
-  Softmax: 'out',
-  SoftmaxWithLoss: 'out',
-  Accuracy: 'out',
-  EuclideanLoss: 'out',
-  SigmoidCrossEntropyLoss: 'out',
-  Input: 'data',
-  Data: 'data',
-  ImageData: 'data',
-  MemoryData: 'data',
-  HDF5Data: 'data',
-  DummyData: 'data',
-};
-
-const CLASS_LABEL: Record<string, string> = {
+/** Legend text of each colour family (the family is the layer handler's `category`). */
+const CLASS_LABEL: Record<LayerCategory, string> = {
   data: 'Input / data',
   conv: 'Convolution',
   fc: 'InnerProduct',
@@ -79,9 +43,6 @@ interface GroupBox {
   right: number;
 }
 
-function typeClass(type: string): string {
-  return TYPE_CLASS[type] ?? 'other';
-}
 
 /** The same curve the page's script draws: vertical tangents between consecutive points. */
 export function edgePath(pts: readonly (readonly [number, number])[]): string {
@@ -231,7 +192,7 @@ export function renderNetPage(shapes: NetShapes, opts: ShowOptions = {}): ShowPa
   svg.push(`</g><g id="gheads">${heads.join('')}`);
   svg.push('</g><g id="nodes">');
   graph.nodes.forEach((n, i) => {
-    const host = typeClass(L[n.layers[0]].type);
+    const host = layerCategory(L[n.layers[0]].type);
     const parts: string[] = [];
     parts.push(`<g class="node t-${host}" id="n${i}" transform="translate(${layout.x[i]},${layout.y[i]})">`);
     parts.push(`<rect class="nbox" width="${sizes[i].w}" height="${sizes[i].h}" rx="6"/>`);
@@ -239,7 +200,7 @@ export function renderNetPage(shapes: NetShapes, opts: ShowOptions = {}): ShowPa
       const l = L[li];
       const y = 2 + k * ROW_H;
       parts.push(
-        `<g class="layer t-${typeClass(l.type)}${k === 0 ? ' host' : ''}" id="L${li}" data-i="${li}" transform="translate(0,${y})">` +
+        `<g class="layer t-${layerCategory(l.type)}${k === 0 ? ' host' : ''}" id="L${li}" data-i="${li}" transform="translate(0,${y})">` +
           `<rect class="hit" x="1" width="${sizes[i].w - 2}" height="${ROW_H}"/>` +
           `<rect class="sw" x="6" y="5" width="4" height="${ROW_H - 10}" rx="2"/>` +
           `<text class="lname" x="16" y="15">${esc(l.name)}</text>` +
@@ -252,9 +213,9 @@ export function renderNetPage(shapes: NetShapes, opts: ShowOptions = {}): ShowPa
   svg.push('</g></svg>');
 
   const inputs = inputBlobs(shapes).map(([name, shape]) => `${name} ${shapeLabel(shape, '×')}`);
-  const typeCounts = new Map<string, number>();
-  for (const l of L) typeCounts.set(typeClass(l.type), (typeCounts.get(typeClass(l.type)) ?? 0) + 1);
-  const legend = Object.keys(CLASS_LABEL)
+  const typeCounts = new Map<LayerCategory, number>();
+  for (const l of L) typeCounts.set(layerCategory(l.type), (typeCounts.get(layerCategory(l.type)) ?? 0) + 1);
+  const legend = (Object.keys(CLASS_LABEL) as LayerCategory[])
     .filter((c) => typeCounts.has(c))
     .map((c) => ({ cls: c, label: CLASS_LABEL[c], count: typeCounts.get(c) }));
 

@@ -94,11 +94,11 @@ function expectPermuted(got: Float32Array, from: Float32Array, perm: readonly nu
 }
 
 describe('convert --labels', () => {
-  it('official net: standard outputs are the senet outputs permuted; metadata records the orders', async () => {
-    const files = writeNet(tinyNet('SE-Tiny'));
-    const std = await convert(files, ['--labels', 'standard'], false);
-    const sen = await convert(files, ['--labels', 'senet'], false);
-    const def = await convert(files, []);
+  it('release net (--senet-release): standard outputs are the senet outputs permuted; metadata records the orders', async () => {
+    const files = writeNet(tinyNet('tiny'));
+    const std = await convert(files, ['--senet-release', '--labels', 'standard'], false);
+    const sen = await convert(files, ['--senet-release', '--labels', 'senet'], false);
+    const def = await convert(files, ['--senet-release']);
     expect(std.stderr).toMatch(/classes in 'standard' order \(classifier 'classifier' reordered from 'senet'\)/);
     expect(sen.stderr).toMatch(/classes in 'senet' order \(classifier 'classifier' kept\)/);
     expect(std.md.extra?.labelOrder).toBe('standard');
@@ -189,9 +189,9 @@ describe('convert metadata: blob order and channel order', () => {
   });
 
   it('channel order: BGR for the official mean and data layers, GRAY for 1 channel, --channel-order overrides', async () => {
-    const files = writeNet(tinyNet('SE-Tiny'));
-    expect((await convert(files, [])).md.preprocessing).toEqual({ mean: [104, 117, 123], channelOrder: 'BGR', inputRange: [0, 255] });
-    expect((await convert(files, ['--channel-order', 'rgb'])).md.preprocessing?.channelOrder).toBe('RGB');
+    const files = writeNet(tinyNet('tiny'));
+    expect((await convert(files, ['--senet-release'])).md.preprocessing).toEqual({ mean: [104, 117, 123], channelOrder: 'BGR', inputRange: [0, 255] });
+    expect((await convert(files, ['--senet-release', '--channel-order', 'rgb'])).md.preprocessing?.channelOrder).toBe('RGB');
     const other = writeNet(tinyNet('plain'));
     expect((await convert(other, [])).md.preprocessing).toBeUndefined();
     expect((await convert(other, ['--channel-order', 'bgr'])).md.preprocessing).toEqual({ channelOrder: 'BGR' });

@@ -19,6 +19,7 @@ interface ConvertArgs {
   'channel-order'?: string;
   labels?: string;
   'weights-labels'?: string;
+  'senet-release'?: boolean;
 }
 
 /** Progress on stderr (see ../progress): file steps as lines, the layers as a bar or every 10 %. */
@@ -69,6 +70,10 @@ export const convertCommand: CommandModule<object, ConvertArgs> = {
         choices: [...LABEL_ORDERS],
         describe: "class order of the caffemodel's classifier (default 'senet' for the official SENets, 'standard' otherwise)",
       })
+      .option('senet-release', {
+        type: 'boolean',
+        describe: "apply the SENet release's class order and preprocessing (BGR, mean 104,117,123); default: when the net's structure is one of the seven official architectures",
+      })
       .example('$0 convert SE-ResNet-50.prototxt SE-ResNet-50.caffemodel -o se-resnet-50', 'convert an official SENet')
       .example('$0 convert SE-ResNet-50.prototxt SE-ResNet-50.caffemodel -o se-resnet-50.onnx', 'the same as one ONNX file (ONNX Runtime, OpenCV)')
       .example('$0 convert SE-ResNet-50.prototxt SE-ResNet-50.caffemodel -o se-resnet-50-std --labels standard', "outputs in Caffe's standard class order") as unknown as Argv<ConvertArgs>,
@@ -93,6 +98,7 @@ export const convertCommand: CommandModule<object, ConvertArgs> = {
         channelOrder: co === undefined ? undefined : co === 'bgr' ? 'BGR' : 'RGB',
         labels,
         weightsLabels,
+        senetRelease: args['senet-release'],
         onProgress: args.quiet ? undefined : progressReporter(progress),
       });
       if (args.json) {

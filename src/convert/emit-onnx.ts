@@ -1,60 +1,56 @@
 /**
- * The ONNX emitter: a prepared net (see prepareNet) -> an OnnxGraph in Caffe's own layout (NCHW),
- * every Caffe blob a named value (the value after the last layer writing it, as in a Caffe blob
- * dump; earlier values of in-place blobs get derived names), BatchNorm/Scale folded into the
- * convolutions, and the model's metadata as metadata_props.
+ * The ONNX emitter: a NetPlan -> an OnnxGraph in Caffe's own layout (NCHW), each layer converted
+ * by its handler's `convert.onnx`, every Caffe blob a named value (the value after the last layer
+ * writing it, as in a Caffe blob dump; earlier values of in-place blobs get derived names),
+ * BatchNorm/Scale folded into the convolutions; the model's metadata as metadata_props.
+ * Activations are not fused (ONNX has no fused convolution op): the plan keeps them as layers.
  */
-import { layerHandlers, type LayerShapes, type OnnxConvertContext } from '../layers';
+import type { OnnxConvertContext } from '../layers';
 import { OnnxGraph, SENET_METADATA_KEY } from '../onnx';
 import type { ModelMetadata, WeightSource } from '../tfgraph';
+import type { Emitter, EmitProgress, EmitResult } from './emitter';
 import { FileBlob } from './feed';
-import { caffeBlobOrder, foldFor, prepareNet, type ConvertNetOptions, type ConvertedNet } from './net';
+import type { NetPlan } from './plan';
 
-export interface OnnxConvertedNet {
+export interface OnnxEmitResult extends EmitResult {
   graph: OnnxGraph;
-  /** The same self-description as a GraphModel's, with NCHW layouts. */
-  metadata: ModelMetadata;
-  layers: LayerShapes[];
   /** Caffe blob name -> ONNX value name (equal unless an in-place blob's earlier value). */
   blobs: Map<string, string>;
-  folded: string[];
-  labels?: ConvertedNet['labels'];
 }
 
-export function convertNetToOnnx(opts: ConvertNetOptions): OnnxConvertedNet {
-  const p = prepareNet(opts, 'onnx');
-  const { layers, params, weights, lastWriter } = p;
-  const g = new OnnxGraph(p.net.name !== undefined && p.net.name !== '' ? p.net.name : 'net');
+/** The ONNX emitter; `graphName` names the graph (the net's name, or 'net'). */
+export function onnxEmitter(graphName: string): Emitter<OnnxEmitResult> {
+  return { target: 'onnx', fusesActivations: false, emit: (plan, onProgress) => emitOnnx(plan, graphName, onProgress) };
+}
+
+function emitOnnx(plan: NetPlan, graphName: string, onProgress?: (p: EmitProgress) => void): OnnxEmitResult {
+  const { lastWriter } = plan;
+  const g = new OnnxGraph(graphName);
   g.reserve(lastWriter.keys());
-  const foldedInto = new Map<number, number>();
-  p.folds.forEach((run, i) => run.forEach((j) => foldedInto.set(j, i)));
   const finalName = (blob: string): string => (g.has(blob) ? g.fresh(`${blob}/value`) : blob);
 
   const blobs = new Map<string, string>();
-  const folded: string[] = [];
-  const total = layers.length;
-  layers.forEach((l, i) => {
-    opts.onProgress?.({ done: i, total, layer: l.name });
-    if (foldedInto.has(i)) return;
-    if (l.type === 'Input') {
+  const total = plan.layers.length;
+  plan.layers.forEach((pl, i) => {
+    const l = pl.shapes;
+    onProgress?.({ done: i, total, layer: l.name });
+    if (pl.absorbedInto !== undefined) return;
+    if (pl.handler === undefined) {
       const top = l.tops[0];
       const name = lastWriter.get(top) === i ? finalName(top) : g.fresh(`${top}/input`);
       blobs.set(top, g.input(name, ['N', ...l.outputShapes[0].slice(1)]));
       return;
     }
-    const run = p.folds.get(i) ?? [];
-    const groupEnd = run.length > 0 ? run[run.length - 1] : i;
-    const own = weights.get(l.name) ?? [];
-    const fold = foldFor(p, i);
+    const own = pl.blobs;
     const outNames = new Map<number, string>();
     const ctx: OnnxConvertContext = {
       g,
-      layer: params[i],
+      layer: pl.param,
       inputs: l.bottoms.map((b) => blobs.get(b)!),
       inputShapes: l.inputShapes,
       outputShapes: l.outputShapes,
       blobs: own,
-      ...(fold !== undefined ? { fold } : {}),
+      ...(pl.fold !== undefined ? { fold: pl.fold.affine } : {}),
       weight: (k, fill): Float32Array | WeightSource => {
         const b = own[k];
         // Still in the caffemodel: read (and transformed) when the file is written.
@@ -69,37 +65,22 @@ export function convertNetToOnnx(opts: ConvertNetOptions): OnnxConvertedNet {
         let n = outNames.get(k);
         if (n === undefined) {
           const top = l.tops[k];
-          n = lastWriter.get(top) === groupEnd ? finalName(top) : g.fresh(`${l.name}/${l.tops.length === 1 ? 'out' : `out${k}`}`);
+          n = lastWriter.get(top) === pl.groupEnd ? finalName(top) : g.fresh(`${l.name}/${l.tops.length === 1 ? 'out' : `out${k}`}`);
           outNames.set(k, n);
         }
         return n;
       },
     };
-    const outs = layerHandlers.get(l.type)!.onnx!(ctx);
-    folded.push(...run.map((j) => layers[j].name));
+    // The prepare stage checked that every layer's type converts to this target.
+    const outs = pl.handler.convert!.onnx!(ctx);
     l.tops.forEach((t, k) => blobs.set(t, outs[k]));
   });
-  opts.onProgress?.({ done: total, total, layer: '' });
+  onProgress?.({ done: total, total, layer: '' });
 
   const shapeOf = new Map<string, number[]>();
-  for (const l of layers) l.tops.forEach((t, k) => shapeOf.set(t, l.outputShapes[k]));
-  for (const o of p.outputs) g.output(blobs.get(o)!, ['N', ...(shapeOf.get(o) ?? []).slice(1)]);
-
-  const blobToTensor: Record<string, string> = {};
-  for (const [name, v] of blobs) blobToTensor[name] = v;
-  const metadata: ModelMetadata = {
-    senetMetadataVersion: 1,
-    inputName: blobs.get(p.inputBlob)!,
-    inputLayout: 'NCHW',
-    inputShape: [-1, ...p.inShape.slice(1)],
-    tensorLayout: 'NCHW',
-    outputNames: p.outputs,
-    blobToTensor,
-    extra: { blobOrder: caffeBlobOrder(layers).filter((b) => blobs.has(b)) },
-  };
-  if (p.labels !== undefined) metadata.extra!.labelOrder = p.labels.to;
-  if (p.preprocessing !== undefined) metadata.preprocessing = p.preprocessing;
-  return { graph: g, metadata, layers, blobs, folded, ...(p.labels !== undefined ? { labels: p.labels } : {}) };
+  for (const pl of plan.layers) pl.shapes.tops.forEach((t, k) => shapeOf.set(t, pl.shapes.outputShapes[k]));
+  for (const o of plan.outputs) g.output(blobs.get(o)!, ['N', ...(shapeOf.get(o) ?? []).slice(1)]);
+  return { graph: g, blobs, inputName: blobs.get(plan.inputBlob)!, inputLayout: 'NCHW', tensorLayout: 'NCHW', blobToTensor: blobs };
 }
 
 /**
