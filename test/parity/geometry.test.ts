@@ -1,4 +1,7 @@
 /**
+ * @jest-environment ./test/helpers/onnx-environment.js
+ */
+/**
  * The window geometry of converted layers against real Caffe: the grid in test/fixtures/geometry
  * (tools/make-geometry-fixtures.js; weights and blobs made by Caffe itself, SOURCE.md there).
  * Pooling with ceil overhang and pad clip, round_mode FLOOR, rectangular and global windows;
@@ -12,8 +15,9 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { readCaffemodel } from '../../src/caffemodel';
-import { convertNet } from '../../src/convert';
-import { initBackend, loadModel, runModel } from '../../src/runtime';
+import { convertNet, convertNetToOnnx, onnxMetadataProps } from '../../src/convert';
+import { writeOnnxModel } from '../../src/onnx';
+import { initBackend, loadModel, loadOnnxModel, runModel } from '../../src/runtime';
 import { readNpy, readNpz, toFloat32 } from '../../src/runtime/npy';
 import { writeGraphModel } from '../../src/tfgraph';
 import { readNetText } from '../../src/upgrade';
@@ -72,6 +76,25 @@ const TARGETS: Target[] = [
       writeGraphModel(dir, converted.graph, { metadata: converted.metadata });
       const got = runModel(await loadModel(dir), c.input, { outputs: c.layers.map((l) => l.name) });
       return new Map(Object.entries(got));
+    },
+  },
+  {
+    // Caffe's ceil overhang and pad clip are written out (end padding or a crop, floor mode), not
+    // left to ONNX Runtime's ceil_mode rule; this is where that choice is checked.
+    name: 'onnx (ONNX Runtime, cpu)',
+    async run(c, tmp) {
+      const onnx = convertNetToOnnx({ net: readNetText(c.prototxt), weights: readCaffemodel(c.caffemodel), phase: 'TEST' });
+      const file = path.join(tmp, `${c.name}.onnx`);
+      const shapes = new Map<string, number[]>();
+      for (const l of onnx.layers) l.tops.forEach((t, k) => shapes.set(t, l.outputShapes[k]));
+      writeOnnxModel(file, onnx.graph, { metadata: onnxMetadataProps(onnx.metadata, shapes) });
+      const names = c.layers.map((l) => l.name);
+      const m = await loadOnnxModel(file, { threads: 1, fetch: names });
+      try {
+        return new Map(Object.entries(await m.run(c.input, names)));
+      } finally {
+        await m.dispose();
+      }
     },
   },
 ];
