@@ -280,15 +280,14 @@ function shrinkNet(net, { factor, classes, size, suffix }) {
 // and the inputs carry more pixel noise, which keeps deep channels from being spatially flat.
 const CALIBRATION_IMAGES = 8;
 const ARCH_NOISE = 1.0;
-const RESIDUAL_GAMMA = [0.1, 0.3];
 const arch = (official, factor) => ({ official, factor, size: 128, classes: 10, noise: ARCH_NOISE, calibrationImages: CALIBRATION_IMAGES });
 const ARCH_CASES = {
   se_resnet_50: arch('SE-ResNet-50', 8),
   se_resnext_50: arch('SE-ResNeXt-50', 8),
   se_bn_inception: arch('SE-BN-Inception', 8),
-  // 50 random residual blocks: small gamma on each branch's last Scale (randomWeights'
-  // residualGamma), as trained nets have; see SOURCE.md.
-  senet_154: { ...arch('SENet-154', 16), residualGamma: RESIDUAL_GAMMA },
+  // Plain calibrated weights: its float32 rounding grows over 50 random residual blocks beyond the
+  // strict tolerances, which the float64 truth (senet parity --truth) tells from a bug; see SOURCE.md.
+  senet_154: arch('SENet-154', 16),
 };
 
 // ---------------------------------------------------------------------------------------------

@@ -3,6 +3,7 @@ import { UnsupportedLayerError } from '../errors';
 import type { ConvolutionParameter, LayerParameter } from '../schema';
 import type { TensorRef } from '../tfgraph';
 import type { ConvertFn } from './convert-api';
+import { convolve2d } from './conv-forward';
 import { only1, unsupported } from './convert-util';
 import { int, ints } from '../onnx';
 import type { OnnxConvertFn } from './onnx-api';
@@ -215,50 +216,13 @@ const convertConvolution: ConvertFn = (ctx) => {
   return [y];
 };
 
-/** One bottom's convolution; sums in float64, bias first, then (ci, ky, kx) in order. */
+/** One bottom's convolution (conv-forward.ts: float64 sums, bias first, then (ci, ky, kx) in order). */
 function convolve(ctx: ForwardContext, x: Tensor<Values>): Tensor<Values> {
   const p = ctx.layer;
-  const outShape = ctx.outputShapes[0];
   const g = convGeometry(p, x.shape);
   if (g.channelAxis !== 1 || x.shape.length !== 4) throw new UnsupportedLayerError(p.name ?? '', 'Convolution', 'is supported here only on 4-D NCHW blobs');
-  const [N, C, H, W] = x.shape;
-  const [, O, OH, OW] = outShape;
-  const [KH, KW] = g.kernel;
-  const [SH, SW] = g.stride;
-  const [PH, PW] = g.pad;
-  const [DH, DW] = g.dilation;
-  const cg = C / g.group;
-  const og = O / g.group;
-  const weights = ctx.blobs[0].data;
-  const bias = g.biasTerm ? ctx.blobs[1].data : undefined;
-  const out = ctx.alloc(outShape);
-  const acc = new Float64Array(OH * OW);
-  for (let n = 0; n < N; n++) {
-    for (let o = 0; o < O; o++) {
-      const grp = Math.floor(o / og);
-      acc.fill(bias ? bias[o] : 0);
-      for (let ci = 0; ci < cg; ci++) {
-        const c = grp * cg + ci;
-        const xBase = (n * C + c) * H * W;
-        for (let ky = 0; ky < KH; ky++) {
-          for (let kx = 0; kx < KW; kx++) {
-            const wv = weights[((o * cg + ci) * KH + ky) * KW + kx];
-            for (let oy = 0; oy < OH; oy++) {
-              const iy = oy * SH - PH + ky * DH;
-              if (iy < 0 || iy >= H) continue;
-              const row = xBase + iy * W;
-              const aRow = oy * OW;
-              for (let ox = 0; ox < OW; ox++) {
-                const ix = ox * SW - PW + kx * DW;
-                if (ix >= 0 && ix < W) acc[aRow + ox] += wv * x.data[row + ix];
-              }
-            }
-          }
-        }
-      }
-      out.data.set(acc, (n * O + o) * OH * OW);
-    }
-  }
+  const out = ctx.alloc(ctx.outputShapes[0]);
+  convolve2d(x.data, x.shape, ctx.blobs[0].data, g.biasTerm ? ctx.blobs[1].data : undefined, g, out.data, out.shape);
   return out;
 }
 

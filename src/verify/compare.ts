@@ -26,12 +26,33 @@
  *   small ones. The net's final probabilities (outputs nobody reads) must also rank the same
  *   top-5 classes per row; two classes whose reference probabilities tie within atol may swap.
  * - A blob whose reference is all zeros passes when max|mine| <= atol.
+ *
+ * With a float64 truth (this project's reference forward pass in float64, `senet reference`; see
+ * docs/parity.md) each blob also gets its distances from the truth: the model's and Caffe's. Both
+ * float32 implementations (Caffe, the converted model) approximate the truth; their difference is
+ * float32 rounding, amplified by depth. A blob out of tolerance against Caffe is reported as float32
+ * noise (rule 'float32-noise', not a failure) when the model is no further from the truth than
+ * `noiseFactor` (K, default 2) times Caffe's own distance, and its error against Caffe is at most
+ * `noiseCeiling` (default 10) times its bound: beyond that it is no longer rounding (a 1% error is
+ * 100x the values bound), and it guards against a bug our reference might share with the model.
+ * Caffe's own distance is measured in units of each blob's bound and taken as the largest over
+ * this blob and the blobs before it in topological order (`caffeNoise`): on a reduction (a global
+ * pool, an SE squeeze) over float32-noisy inputs Caffe's rounding may cancel by chance, leaving it
+ * 10x closer to the truth than at the blobs it was computed from; the model's rounding there is
+ * still only as large as the inputs' noise. Measured on the reduced SENet-154 fixture: the
+ * blob-by-blob ratio reached 17 on such blobs (cpu and wasm), against at most 1.7 on the others.
+ * A bug still shows as a distance from the truth far beyond any noise Caffe shows up to there.
+ * Shape mismatches and differing top-5 classes are never excused.
  */
 import { blobFileKey } from '../runtime/npy';
 
 export const DEFAULT_RTOL = 1e-4;
 export const DEFAULT_ATOL = 1e-5;
 export const DEFAULT_ABS_FLOOR = 1e-6;
+/** K of the float32-noise rule: the model may be K times as far from the float64 truth as Caffe is. */
+export const DEFAULT_NOISE_FACTOR = 2;
+/** The float32-noise rule excuses errors up to this many times the blob's bound, not more. */
+export const DEFAULT_NOISE_CEILING = 10;
 /** Classes ranked for the final probabilities' top-k check. */
 export const TOP_K = 5;
 
@@ -41,6 +62,28 @@ export interface BlobArray {
 }
 
 export type Verdict = 'pass' | 'fail' | 'shape-mismatch' | 'skipped';
+
+/** The rule that decided a verdict: the tolerance against Caffe, or the float32-noise rule against the float64 truth. */
+export type VerdictRule = 'tolerance' | 'float32-noise';
+
+/** A blob of the float64 truth (float32 storage is accepted: its rounding is far below the noise). */
+export interface TruthArray {
+  data: Float64Array | Float32Array;
+  shape: number[];
+}
+
+/** A blob's distances from the float64 truth (max absolute differences). */
+export interface TruthDistances {
+  /** max |model - truth|. */
+  model: number;
+  /** max |reference (Caffe) - truth|. */
+  reference: number;
+  /**
+   * Caffe's float32 noise up to here: the largest `reference / bound` over this blob and the
+   * compared blobs before it (set by compareBlobs).
+   */
+  caffeNoise?: number;
+}
 
 /** Which pass rule a blob is held to (see the module comment). */
 export type BlobKind = 'probabilities' | 'logits' | 'values';
@@ -64,6 +107,10 @@ export interface BlobResult {
   worstIndex: number;
   /** Final probabilities only: whether every row ranks the reference's top-k (ties within atol aside). */
   topK?: { k: number; same: boolean };
+  /** Which rule decided the verdict (pass or fail); absent for skipped blobs and shape mismatches. */
+  rule?: VerdictRule;
+  /** Distances from the float64 truth, when one was given for this blob. */
+  truth?: TruthDistances;
   /** Why skipped, or what mismatched (shape, or the first row whose top-k differs). */
   note?: string;
 }
@@ -77,7 +124,12 @@ export interface ParityReport {
   onlyInModel: string[];
   /** First failing blob in topological order, with the layer(s) writing it. */
   firstDivergence?: { blob: string; layers: string[] };
+  /** Passed blobs, those passed as float32 noise included. */
   passed: number;
+  /** Blobs passed by the float32-noise rule (out of tolerance against Caffe). */
+  noise: number;
+  /** The float32-noise rule's settings, when a truth was given. */
+  truthRule?: { noiseFactor: number; noiseCeiling: number; blobs: number };
   failed: number;
   skipped: number;
   ok: boolean;
@@ -93,6 +145,10 @@ export interface CompareOptions {
   atol?: number;
   /** Absolute floor added to the relative bound of ordinary blobs (not logits). */
   absFloor?: number;
+  /** K of the float32-noise rule (used only with a truth). */
+  noiseFactor?: number;
+  /** The float32-noise rule excuses at most this many times a blob's bound. */
+  noiseCeiling?: number;
 }
 
 export interface ModelBlobInfo {
@@ -238,7 +294,7 @@ function kindFromLayers(info: ModelBlobInfo): BlobKind {
  * Compares one blob. `kind` defaults to what `info` says (its producer) or, without layer
  * information, to probabilities when the reference looks like them and values otherwise.
  */
-export function compareBlob(info: ModelBlobInfo, mine: BlobArray, ref: BlobArray, opts: CompareOptions = {}, kind?: BlobKind): BlobResult {
+export function compareBlob(info: ModelBlobInfo, mine: BlobArray, ref: BlobArray, opts: CompareOptions = {}, kind?: BlobKind, truth?: TruthArray): BlobResult {
   const rtol = opts.rtol ?? DEFAULT_RTOL;
   const atol = opts.atol ?? DEFAULT_ATOL;
   const absFloor = opts.absFloor ?? DEFAULT_ABS_FLOOR;
@@ -267,16 +323,49 @@ export function compareBlob(info: ModelBlobInfo, mine: BlobArray, ref: BlobArray
   }
   const bound = k === 'probabilities' || refMax === 0 ? atol : k === 'logits' ? rtol * refMax : absFloor + rtol * refMax;
   const maxRel = refMax > 0 ? maxAbs / refMax : maxAbs;
-  const out: BlobResult = { ...base, verdict: maxAbs <= bound ? 'pass' : 'fail', kind: k, maxAbsError: maxAbs, maxRelError: maxRel, refMax, bound, worstIndex: worst };
+  const out: BlobResult = {
+    ...base, verdict: maxAbs <= bound ? 'pass' : 'fail', rule: 'tolerance', kind: k, maxAbsError: maxAbs, maxRelError: maxRel, refMax, bound, worstIndex: worst,
+  };
+  if (truth !== undefined && truth.data.length === ref.data.length) {
+    out.truth = { model: maxDistance(mine.data, truth.data), reference: maxDistance(ref.data, truth.data) };
+    out.truth.caffeNoise = out.truth.reference / bound;
+    applyNoiseRule(out, out.truth.caffeNoise, opts);
+  }
   if (k === 'probabilities' && info.output === true) {
     const note = topKMismatch(mine.data, ref, TOP_K, atol);
     out.topK = { k: Math.min(TOP_K, axis1(ref.shape, ref.data.length).c), same: note === undefined };
     if (note !== undefined) {
       out.verdict = 'fail';
+      out.rule = 'tolerance';
       out.note = note;
     }
   }
   return out;
+}
+
+/**
+ * Turns a tolerance failure into a float32-noise pass when the model's distance from the truth,
+ * in units of the blob's bound, is at most K times Caffe's noise level `caffeNoise` (same units),
+ * within the ceiling.
+ */
+function applyNoiseRule(r: BlobResult, caffeNoise: number, opts: CompareOptions): void {
+  const K = opts.noiseFactor ?? DEFAULT_NOISE_FACTOR;
+  const ceiling = opts.noiseCeiling ?? DEFAULT_NOISE_CEILING;
+  if (r.truth === undefined || r.verdict !== 'fail' || r.topK?.same === false) return;
+  if (r.truth.model / r.bound <= K * caffeNoise && r.maxAbsError <= ceiling * r.bound) {
+    r.verdict = 'pass';
+    r.rule = 'float32-noise';
+  }
+}
+
+/** max |a - b| in float64 (NaN anywhere counts as infinite). */
+function maxDistance(a: Float32Array | Float64Array, b: Float32Array | Float64Array): number {
+  let m = 0;
+  for (let i = 0; i < a.length; i++) {
+    const d = Math.abs(a[i] - b[i]);
+    if (!(d <= m)) m = Number.isNaN(d) ? Infinity : d;
+  }
+  return m;
 }
 
 /** Caffe's automatic split copies: `<blob>_<layer>_<i>_split_<j>`; returns the source blob when it is one of `known`. */
@@ -323,6 +412,7 @@ export function compareBlobs(
   reference: ReadonlyMap<string, BlobArray>,
   mine: ReadonlyMap<string, BlobArray>,
   opts: CompareOptions = {},
+  truth?: ReadonlyMap<string, TruthArray>,
 ): ParityReport {
   const rtol = opts.rtol ?? DEFAULT_RTOL;
   const atol = opts.atol ?? DEFAULT_ATOL;
@@ -334,7 +424,15 @@ export function compareBlobs(
     const ref = reference.get(info.name);
     const got = mine.get(info.name);
     if (ref === undefined || got === undefined) continue;
-    results.push(compareBlob(info, got, ref, { rtol, atol, absFloor }, kinds.get(info.name)));
+    results.push(compareBlob(info, got, ref, { ...opts, rtol, atol, absFloor }, kinds.get(info.name), truth?.get(info.name)));
+  }
+  // Caffe's noise level so far (see the module comment), in topological order.
+  let caffeNoise = 0;
+  for (const r of results) {
+    if (r.truth === undefined || !Number.isFinite(r.truth.caffeNoise ?? NaN)) continue;
+    caffeNoise = Math.max(caffeNoise, r.truth.caffeNoise!);
+    r.truth.caffeNoise = caffeNoise;
+    applyNoiseRule(r, caffeNoise, opts);
   }
   const onlyInReference: string[] = [];
   // Split copies may be named in file form ('/' -> '__') when read from a folder of .npy files.
@@ -360,6 +458,10 @@ export function compareBlobs(
     onlyInModel,
     firstDivergence: first && { blob: first.blob, layers: first.layers },
     passed: results.filter((r) => r.verdict === 'pass').length,
+    noise: results.filter((r) => r.verdict === 'pass' && r.rule === 'float32-noise').length,
+    ...(truth !== undefined
+      ? { truthRule: { noiseFactor: opts.noiseFactor ?? DEFAULT_NOISE_FACTOR, noiseCeiling: opts.noiseCeiling ?? DEFAULT_NOISE_CEILING, blobs: results.filter((r) => r.truth !== undefined).length } }
+      : {}),
     failed: failedResults.length,
     skipped: results.filter((r) => r.verdict === 'skipped').length,
     ok: failedResults.length === 0 && results.some((r) => r.verdict === 'pass'),

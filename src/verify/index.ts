@@ -2,6 +2,7 @@
 export * from './compare';
 export * from './report';
 export * from './parity';
+export * from './truth';
 export * from './labels';
 export * from './preprocess';
 export * from './published';

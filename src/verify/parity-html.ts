@@ -39,9 +39,11 @@ export function relativeBound(r: BlobResult): number {
 
 const failed = (r: BlobResult): boolean => r.verdict === 'fail' || r.verdict === 'shape-mismatch';
 
+const noise = (r: BlobResult): boolean => r.verdict === 'pass' && r.rule === 'float32-noise';
+
 function verdictLabel(r: BlobResult): string {
   switch (r.verdict) {
-    case 'pass': return 'ok';
+    case 'pass': return noise(r) ? 'ok (f32 noise)' : 'ok';
     case 'fail': return 'FAIL';
     case 'shape-mismatch': return 'FAIL (shape)';
     default: return 'skipped';
@@ -113,7 +115,7 @@ export function parityChart(rep: ParityReport, rowId: (i: number) => string): { 
     const inf = !Number.isFinite(r.maxRelError);
     const top = inf ? M.top : y(r.maxRelError);
     const h = Math.max(1.5, base - top);
-    const cls = `bar${failed(r) ? ' fail' : ''}${inf ? ' inf' : ''}`;
+    const cls = `bar${failed(r) ? ' fail' : ''}${noise(r) ? ' noise' : ''}${inf ? ' inf' : ''}`;
     out.push(`<rect class="${cls}" x="${f1(cx(k) - barW / 2)}" y="${f1(base - h)}" width="${f1(barW)}" height="${f1(h)}"/>`);
   });
   out.push('</g><g id="tolerances">');
@@ -168,15 +170,21 @@ export function renderParityPage(rep: ParityReport, info: ParityPageInfo): strin
         `(max abs error ${fmtErr(r.maxAbsError)}, bound ${fmtErr(r.bound)})${written}. ${rep.failed} of ${compared} compared blobs fail.`;
   } else if (rep.ok) {
     const worst = rep.results.filter((r) => r.verdict === 'pass').reduce((a, b) => (b.maxRelError / relativeBound(b) > a.maxRelError / relativeBound(a) ? b : a));
-    callout = `All ${compared} compared blobs are within tolerance. Closest to its bound: ${where(worst.blob, worst.layers)}, ` +
-      `max relative error ${fmtErr(worst.maxRelError)} (tolerance ${fmtErr(relativeBound(worst))}).`;
+    callout = rep.noise > 0
+      ? `All ${compared} compared blobs pass: ${compared - rep.noise} within tolerance, ${rep.noise} out of tolerance against Caffe but float32 noise ` +
+        `(the model no further from the float64 reference than ${rep.truthRule?.noiseFactor ?? '?'} x Caffe's own distance). Largest error: ${where(worst.blob, worst.layers)}, ` +
+        `max relative error ${fmtErr(worst.maxRelError)} (tolerance ${fmtErr(relativeBound(worst))}).`
+      : `All ${compared} compared blobs are within tolerance. Closest to its bound: ${where(worst.blob, worst.layers)}, ` +
+        `max relative error ${fmtErr(worst.maxRelError)} (tolerance ${fmtErr(relativeBound(worst))}).`;
   } else {
     callout = 'No blob is in both the model and the reference: check the reference file names (blob name with / as __).';
   }
 
+  // Distances from the float64 truth, relative to the reference's max like 'max rel err'.
+  const truthRel = (r: BlobResult, d: number | undefined): number => (d === undefined ? NaN : r.refMax > 0 ? d / r.refMax : d);
   const rows = rep.results.map((r, i) => ({
     i: i + 1,
-    cls: [failed(r) ? 'fail' : r.verdict === 'skipped' ? 'skipped' : 'pass', rep.firstDivergence?.blob === r.blob && failed(r) ? 'first' : ''].join(' ').trim(),
+    cls: [failed(r) ? 'fail' : r.verdict === 'skipped' ? 'skipped' : noise(r) ? 'pass noise' : 'pass', rep.firstDivergence?.blob === r.blob && failed(r) ? 'first' : ''].join(' ').trim(),
     blob: r.blob,
     layer: r.layers.join(', '),
     shape: shape(r),
@@ -189,6 +197,10 @@ export function renderParityPage(rep: ParityReport, info: ParityPageInfo): strin
     tolV: v(relativeBound(r)),
     verdict: verdictLabel(r),
     note: r.note ?? '',
+    modelTruth: fmtErr(truthRel(r, r.truth?.model)),
+    modelTruthV: v(truthRel(r, r.truth?.model)),
+    caffeTruth: fmtErr(truthRel(r, r.truth?.reference)),
+    caffeTruthV: v(truthRel(r, r.truth?.reference)),
   }));
 
   const points = chart.points.map((i) => {
@@ -205,13 +217,19 @@ export function renderParityPage(rep: ParityReport, info: ParityPageInfo): strin
         ['max rel error', fmtErr(r.maxRelError)],
         ['tolerance (rel)', fmtErr(relativeBound(r))],
         ['reference max |x|', fmtErr(r.refMax)],
+        ...(r.truth !== undefined
+          ? [['model - float64 (rel)', fmtErr(truthRel(r, r.truth.model))], ['Caffe - float64 (rel)', fmtErr(truthRel(r, r.truth.reference))], ['rule', r.rule ?? '-']]
+          : []),
       ],
     };
   });
 
   const date = (info.date ?? new Date()).toISOString().replace(/\.\d+Z$/, 'Z');
   const footer = `senet parity · reference ${info.reference} · ${date}${info.seconds !== undefined ? ` · ${info.seconds.toFixed(1)} s` : ''}. ` +
-    "Errors are max |model - Caffe| over the blob, relative to the reference's largest magnitude; probability blobs are held to an absolute bound.";
+    "Errors are max |model - Caffe| over the blob, relative to the reference's largest magnitude; probability blobs are held to an absolute bound." +
+    (rep.truthRule !== undefined
+      ? ' Model-f64 and Caffe-f64: distances from the float64 values of senet-caffe\'s own reference kernels (not Caffe\'s), relative to the same magnitude.'
+      : '');
   return renderTemplate('parity.html.hbs', {
     title: `${info.model} · senet parity`,
     css: pageCss('report.css'),
@@ -228,6 +246,10 @@ export function renderParityPage(rep: ParityReport, info: ParityPageInfo): strin
     atol: rep.atol,
     // Reports from engines with an absolute floor under the relative bound show it.
     absFloor: (rep as { absFloor?: number }).absFloor ?? false,
+    truth: rep.truthRule !== undefined,
+    noise: rep.noise,
+    noiseFactor: rep.truthRule?.noiseFactor ?? '',
+    noiseCeiling: rep.truthRule?.noiseCeiling ?? '',
     backend: info.backend ?? '',
     callout,
     chart: safeHtml(chart.svg),

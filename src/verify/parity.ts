@@ -14,7 +14,7 @@ import { blobFileKey, isOnnxModelPath, loadModel, loadOnnxModel, readOnnxModelMe
 import type { ModelMetadata } from '../tfgraph/metadata';
 import { writeGraphModel } from '../tfgraph';
 import { readNetText } from '../upgrade';
-import { blobInfoFromLayers, compareBlobs, type BlobArray, type CompareOptions, type ModelBlobInfo, type ParityReport } from './compare';
+import { blobInfoFromLayers, compareBlobs, type BlobArray, type CompareOptions, type ModelBlobInfo, type ParityReport, type TruthArray } from './compare';
 
 /**
  * Reads the reference: a folder of `<key>.npy` or one `.npz`. Keys stay in file form; they are
@@ -143,25 +143,40 @@ function referenceByBlob(model: ParityModel, reference: ReadonlyMap<string, Blob
   return { ref, wanted: model.order.filter((b) => ref.has(b.name)).map((b) => b.name) };
 }
 
-/** Runs a TF.js model on `input` in this thread and compares every blob the reference also has. */
-export function runParity(model: ParityModel, input: BlobArray, reference: ReadonlyMap<string, BlobArray>, opts: CompareOptions = {}): ParityReport {
+/** The float64 truth by blob name (keys given as blob names or file keys). */
+function truthByBlob(model: ParityModel, truth: ReadonlyMap<string, TruthArray> | undefined): Map<string, TruthArray> | undefined {
+  if (truth === undefined) return undefined;
+  const byKey = new Map(model.order.map((b) => [blobFileKey(b.name), b.name]));
+  return new Map([...truth].map(([k, v]) => [byKey.get(k) ?? k, v]));
+}
+
+/**
+ * Runs a TF.js model on `input` in this thread and compares every blob the reference also has; with
+ * a float64 `truth` each blob also gets its distances from it (compare.ts, the float32-noise rule).
+ */
+export function runParity(
+  model: ParityModel, input: BlobArray, reference: ReadonlyMap<string, BlobArray>, opts: CompareOptions = {}, truth?: ReadonlyMap<string, TruthArray>,
+): ParityReport {
   const { ref, wanted } = referenceByBlob(model, reference);
+  const exact = truthByBlob(model, truth);
   const mine = new Map<string, BlobArray>();
   if (wanted.length > 0) {
     if (model.loaded === undefined) throw new SenetError('runParity runs TF.js models; use runParityAsync for ONNX');
     const res = runModel(model.loaded, input, { outputs: wanted });
     for (const n of wanted) mine.set(n, res[n]);
   }
-  return compareBlobs(model.order, ref, mine, opts);
+  return compareBlobs(model.order, ref, mine, opts, exact);
 }
 
 /** runParity for either engine. */
-export async function runParityAsync(model: ParityModel, input: BlobArray, reference: ReadonlyMap<string, BlobArray>, opts: CompareOptions = {}): Promise<ParityReport> {
+export async function runParityAsync(
+  model: ParityModel, input: BlobArray, reference: ReadonlyMap<string, BlobArray>, opts: CompareOptions = {}, truth?: ReadonlyMap<string, TruthArray>,
+): Promise<ParityReport> {
   const { ref, wanted } = referenceByBlob(model, reference);
   const mine = new Map<string, BlobArray>();
   if (wanted.length > 0) {
     const res = await model.run(input, wanted);
     for (const n of wanted) mine.set(n, res[n]);
   }
-  return compareBlobs(model.order, ref, mine, opts);
+  return compareBlobs(model.order, ref, mine, opts, truthByBlob(model, truth));
 }

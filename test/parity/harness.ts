@@ -23,9 +23,12 @@
  * (`c.manifest.blobs[i].splitOf` names the source). `c.finalProbs` lists the Softmax outputs that
  * no layer consumes.
  *
- * Conditioning: the reduced nets are calibrated on a batch of other images, and SENet-154's residual
- * branches end in a small gamma (SOURCE.md); with that, the converted float32 graphs meet the
- * strict tolerances on every case.
+ * Conditioning: the reduced nets are calibrated on a batch of other images (SOURCE.md). SENet-154
+ * has plain calibrated weights: over its 50 random residual blocks float32 rounding (Caffe's and
+ * ours alike) grows past the strict tolerances on some blobs, so its comparisons take the float64
+ * truth (`truthOf`, the project's reference in float64) and the float32-noise rule of
+ * src/verify/compare.ts: a blob out of tolerance passes only when the model is no further from the
+ * truth than 2x Caffe is.
  *
  * Weights: every case ships `weights.caffemodel` (sha256 in the manifest). A case without one would
  * be regenerated with randomWeights (calibrated on input.npy or not) and checked against the sha256,
@@ -36,14 +39,14 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { readCaffemodel, writeCaffemodel } from '../../src/caffemodel';
-import { randomWeights } from '../../src/reference';
+import { FLOAT64, randomWeights, referenceForward } from '../../src/reference';
 import type { Tensor } from '../../src/reference';
 import type { LayerWeights } from '../../src/caffemodel/types';
 import { readNpy, readNpz, toFloat32 } from '../../src/runtime/npy';
 import type { ConvolutionParameter, LayerParameter, NetParameter, PoolingParameter } from '../../src/schema';
 import { readNetText } from '../../src/upgrade';
 import {
-  blobInfoFromLayers, compareBlobs, DEFAULT_ATOL, DEFAULT_RTOL, type BlobArray, type BlobResult, type CompareOptions, type ModelBlobInfo, type ParityReport,
+  blobInfoFromLayers, compareBlobs, DEFAULT_ATOL, DEFAULT_RTOL, type BlobArray, type BlobResult, type CompareOptions, type ModelBlobInfo, type ParityReport, type TruthArray,
 } from '../../src/verify/compare';
 
 export const PARITY_DIR = path.resolve(__dirname, '..', 'fixtures', 'parity');
@@ -192,11 +195,30 @@ export interface CaseReport {
   missing: string[];
 }
 
+/** Cases whose comparisons take the float64 truth (see the module comment). */
+export const TRUTH_CASES: ReadonlySet<string> = new Set(['senet_154']);
+
+const truthCache = new Map<string, Map<string, TruthArray>>();
+
+/** The float64 truth of a case: every blob of the project's reference forward pass in float64. */
+export function truthOf(c: ParityCase): Map<string, TruthArray> {
+  const hit = truthCache.get(c.name);
+  if (hit) return hit;
+  const out = referenceForward(c.net, {
+    inputs: { [c.input.blob]: { shape: c.input.shape, data: c.input.data } },
+    weights: new Map(c.weights.map((w) => [w.name, w.blobs])),
+    numeric: FLOAT64,
+  });
+  truthCache.set(c.name, out);
+  return out;
+}
+
 /**
  * Compares every blob `mine` provides against Caffe's with src/verify/compare.ts (the same
- * comparison `senet parity` makes): default tolerances unless `opts` says otherwise.
+ * comparison `senet parity` makes): default tolerances unless `opts` says otherwise; with `truth`
+ * (float64 values by blob name) the float32-noise rule as `senet parity --truth`.
  */
-export function compareAll(c: ParityCase, mine: ReadonlyMap<string, Float32Array>, opts: CompareOptions = {}): CaseReport {
+export function compareAll(c: ParityCase, mine: ReadonlyMap<string, Float32Array>, opts: CompareOptions = {}, truth?: ReadonlyMap<string, TruthArray>): CaseReport {
   const order = caseBlobs(c);
   const reference = new Map<string, BlobArray>();
   const missing: string[] = [];
@@ -211,7 +233,7 @@ export function compareAll(c: ParityCase, mine: ReadonlyMap<string, Float32Array
     if (m === undefined) missing.push(b.name);
     else got.set(b.name, { data: m, shape: m.length === ref.data.length ? ref.shape : [m.length] });
   }
-  const report = compareBlobs(order, reference, got, opts);
+  const report = compareBlobs(order, reference, got, opts, truth);
   const compared = report.results.filter((r) => r.verdict !== 'skipped');
   const failures = compared
     .filter((r) => r.verdict !== 'pass')

@@ -5,7 +5,8 @@
  * The ONNX target against real Caffe: every parity fixture case (test/fixtures/parity) is converted
  * with convertNetToOnnx, written as one .onnx file, loaded into ONNX Runtime with every Caffe blob
  * added as a graph output, and run; every blob of Caffe's dump (split copies aside) is fetched by
- * its Caffe name and compared with the same rules as the TF.js target (converted.test.ts).
+ * its Caffe name and compared with the same rules as the TF.js target (converted.test.ts), SENet-154
+ * with the float64 truth beside Caffe (harness TRUTH_CASES, the float32-noise rule).
  */
 import * as fs from 'fs';
 import * as os from 'os';
@@ -15,7 +16,7 @@ import { convertNetToOnnx, onnxMetadataProps } from '../../src/convert';
 import { writeOnnxModel } from '../../src/onnx';
 import { loadOnnxModel } from '../../src/runtime';
 import type { BlobResult } from '../../src/verify/compare';
-import { PARITY_CASES, compareAll, loadCase } from './harness';
+import { PARITY_CASES, TRUTH_CASES, compareAll, loadCase, truthOf } from './harness';
 
 let tmp: string;
 beforeAll(() => {
@@ -45,7 +46,7 @@ describe('ONNX graphs on ONNX Runtime vs real Caffe', () => {
       } finally {
         await m.dispose();
       }
-      const r = compareAll(c, new Map(Object.entries(got).map(([k, v]) => [k, v.data])));
+      const r = compareAll(c, new Map(Object.entries(got).map(([k, v]) => [k, v.data])), {}, TRUTH_CASES.has(name) ? truthOf(c) : undefined);
       const worst = (kinds: string[], key: (x: BlobResult) => number): string => {
         const list = r.compared.filter((x) => kinds.includes(x.kind)).sort((a, b) => key(b) - key(a));
         return list.length === 0 ? '-' : `${key(list[0]).toExponential(2)} (${list[0].blob})`;
@@ -54,7 +55,8 @@ describe('ONNX graphs on ONNX Runtime vs real Caffe', () => {
       console.log(
         `[parity onnxruntime] ${name}: ${r.compared.length} blobs; worst relative ${worst(['values', 'logits'], (x) => x.maxRelError)}; ` +
           `worst error/bound ${worst(['values', 'logits', 'probabilities'], (x) => x.maxAbsError / x.bound)}; ` +
-          `worst probability ${worst(['probabilities'], (x) => x.maxAbsError)}; failing ${r.failures.length}`,
+          `worst probability ${worst(['probabilities'], (x) => x.maxAbsError)}; failing ${r.failures.length}` +
+          (r.report.truthRule ? `; float32 noise ${r.report.noise}` : ''),
       );
       expect(r.missing).toEqual([]);
       expect(r.compared.length).toBe(wanted.length);

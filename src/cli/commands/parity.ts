@@ -6,7 +6,8 @@ import { createProgress, type ProgressPhase } from '../progress';
 import { writeFileAtomic } from '../../atomic-write';
 import { initBackend, isOnnxModelPath, readNpy, toFloat32, BACKEND_ORDER, type BackendName } from '../../runtime';
 import {
-  convertAndOpen, DEFAULT_ABS_FLOOR, DEFAULT_ATOL, DEFAULT_RTOL, formatParityTable, openModelDir, parityJson, parityJunit, readReference, renderParityPage, runParityAsync, type ParityModel,
+  convertAndOpen, DEFAULT_ABS_FLOOR, DEFAULT_ATOL, DEFAULT_NOISE_CEILING, DEFAULT_NOISE_FACTOR, DEFAULT_RTOL, formatParityTable, loadTruthSource, openModelDir, parityJson,
+  parityJunit, readReference, readTruth, renderParityPage, runParityAsync, truthInMemory, type ParityModel, type TruthArray,
 } from '../../verify';
 
 interface ParityArgs {
@@ -23,6 +24,9 @@ interface ParityArgs {
   backend?: string;
   threads?: number;
   format?: string;
+  truth?: string;
+  'noise-factor': number;
+  'noise-ceiling': number;
 }
 
 /** Parity failed (exit 1) after the report was printed. */
@@ -50,15 +54,25 @@ export const parityCommand: CommandModule<object, ParityArgs> = {
       .option('backend', { type: 'string', choices: [...BACKEND_ORDER], describe: 'TF.js backend (default: the best available)' })
       .option('threads', { type: 'number', describe: 'ONNX Runtime intra-op threads (ONNX models)' })
       .option('format', { type: 'string', choices: ['tfjs', 'onnx'], describe: 'with NET.prototxt W.caffemodel: the target converted to in memory (default tfjs)' })
+      .option('truth', {
+        type: 'string',
+        describe: "float64 values to tell float32 noise from a bug: a folder made by 'senet reference', or no value to compute them here (NET W form)",
+      })
+      .option('noise-factor', { type: 'number', default: DEFAULT_NOISE_FACTOR, describe: "with --truth: a blob out of tolerance passes as float32 noise when the model is at most K x Caffe's distance from the float64 values" })
+      .option('noise-ceiling', { type: 'number', default: DEFAULT_NOISE_CEILING, describe: 'with --truth: never excuse an error over this many times the blob\'s bound' })
       .example('$0 parity se-resnet-50 -i x.npy -r caffe-blobs/', 'a converted model against pycaffe dumps')
       .example('$0 parity net.prototxt w.caffemodel -i x.npy -r blobs.npz --junit parity.xml', 'convert in memory; JUnit for CI')
       .example('$0 parity se-resnet-50 -i x.npy -r blobs.npz --html parity.html', 'an HTML report with the per-blob error chart')
-      .example('$0 parity se-resnet-50.onnx -i x.npy -r blobs.npz', 'the ONNX model on ONNX Runtime') as unknown as Argv<ParityArgs>,
+      .example('$0 parity se-resnet-50.onnx -i x.npy -r blobs.npz', 'the ONNX model on ONNX Runtime')
+      .example('$0 parity net.prototxt w.caffemodel -i x.npy -r blobs.npz --truth', 'float32 noise told from bugs by a float64 forward pass') as unknown as Argv<ParityArgs>,
   handler: async (args) => {
     const t0 = Date.now();
     if (args.model.length > 2) throw new UsageError(`give a model folder or NET.prototxt W.caffemodel, not ${args.model.length} paths`);
-    for (const [v, n] of [[args.rtol, 'rtol'], [args.atol, 'atol'], [args['abs-floor'], 'abs-floor']] as const) {
+    for (const [v, n] of [[args.rtol, 'rtol'], [args.atol, 'atol'], [args['abs-floor'], 'abs-floor'], [args['noise-factor'], 'noise-factor'], [args['noise-ceiling'], 'noise-ceiling']] as const) {
       if (!Number.isFinite(v) || v < 0) throw new UsageError(`--${n} must be a non-negative number`);
+    }
+    if (args.truth === '' && args.model.length !== 2) {
+      throw new UsageError("--truth without a folder computes the float64 values from NET.prototxt W.caffemodel; for a model folder give one made by 'senet reference'");
     }
     // Progress on stderr; --json keeps stderr to errors, as eval does.
     const progress = createProgress({ quiet: args.quiet || args.json });
@@ -66,6 +80,22 @@ export const parityCommand: CommandModule<object, ParityArgs> = {
     const input = { data: toFloat32(arr), shape: arr.shape.slice() };
     progress.note(`reading the reference ${args.reference}`);
     const reference = readReference(args.reference);
+    let truth: Map<string, TruthArray> | undefined;
+    if (args.truth !== undefined && args.truth !== '') {
+      progress.note(`reading the float64 reference ${args.truth}`);
+      truth = readTruth(args.truth).blobs;
+    } else if (args.truth === '') {
+      const src = loadTruthSource(args.model[0], args.model[1], input);
+      let layers: ProgressPhase | undefined;
+      try {
+        truth = truthInMemory(src.net, src.weights, src.input, (p) => {
+          layers ??= progress.phase('float64 reference, layer', p.total);
+          layers.update(p.done, `(${p.layer})`);
+        });
+      } finally {
+        progress.stop();
+      }
+    }
     const onnx = args.model.length === 2 ? args.format === 'onnx' : isOnnxModelPath(args.model[0]);
     if (onnx && args.backend !== undefined) throw new UsageError('--backend chooses a TF.js backend; an ONNX model runs on ONNX Runtime (use --threads)');
     if (!onnx && args.threads !== undefined) throw new UsageError('--threads sets ONNX Runtime threads; this model runs on TF.js');
@@ -107,7 +137,11 @@ export const parityCommand: CommandModule<object, ParityArgs> = {
     progress.note(`running the model and comparing ${reference.size} reference blobs`);
     let rep;
     try {
-      rep = await runParityAsync(model, input, reference, { rtol: args.rtol, atol: args.atol, absFloor: args['abs-floor'] });
+      rep = await runParityAsync(
+        model, input, reference,
+        { rtol: args.rtol, atol: args.atol, absFloor: args['abs-floor'], noiseFactor: args['noise-factor'], noiseCeiling: args['noise-ceiling'] },
+        truth,
+      );
     } finally {
       model.dispose();
     }
