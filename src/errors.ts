@@ -2,11 +2,13 @@
  * Typed errors. Every error a user can cause is a SenetError: the CLI prints its message on one
  * line and exits with its exit code, with no stack trace (unless --debug).
  */
+import { displayText } from './display-text';
 export class SenetError extends Error {
   /** Process exit code the CLI uses for this error: 1 failure, 2 usage. */
   readonly exitCode: number = 1;
   constructor(message: string) {
-    super(message);
+    // Messages quote input: bounded and with control/bidi characters escaped (see display-text).
+    super(displayText(message));
     this.name = new.target.name;
   }
 }

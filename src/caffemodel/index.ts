@@ -3,6 +3,6 @@ export { readCaffemodel, indexCaffemodel, readBinaryproto, readBlobProtoVector, 
 export { readBlobInto, PayloadReader } from './payload';
 export { writeCaffemodel, writeCaffemodelV1, writeBinaryproto } from './write';
 export type { WriteCaffemodelOptions } from './write';
-export { matchWeights, shapeMatches } from './match';
+export { checkDuplicateWeightedLayers, matchWeights, shapeMatches, unusedWeights, type UnusedWeights } from './match';
 export { v0TypeToV2, v1TypeToV2, v2TypeToV1 } from './types';
 export type { BlobData, BlobRef, Caffemodel, CaffemodelFormat, CaffemodelIndex, LayerIndex, LayerWeights, NetParameter, PayloadChunk } from './types';

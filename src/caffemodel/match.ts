@@ -82,3 +82,53 @@ export function matchWeights<B extends ShapedBlob>(
   }
   return out;
 }
+
+/** Weights in a caffemodel that the net does not use. */
+export interface UnusedWeights {
+  /** The caffemodel layer's name. */
+  layer: string;
+  /** How many blobs it holds. */
+  blobs: number;
+  reason: 'no layer of that name in the net' | 'a later caffemodel layer of the same name is used instead';
+}
+
+/**
+ * The caffemodel layers with blobs that matching leaves unused: named by no net layer (in the
+ * phase converted), or shadowed by a later layer of the same name (Caffe copies in order, so the
+ * last wins). Converting them away silently would hide a wrong prototxt (an SE caffemodel with a
+ * net built without SE blocks converts otherwise).
+ */
+export function unusedWeights(
+  netLayers: ReadonlyArray<{ name: string }>,
+  model: { layers: ReadonlyArray<{ name: string; blobs: readonly unknown[] }> },
+): UnusedWeights[] {
+  const names = new Set(netLayers.map((l) => l.name));
+  const lastIndex = new Map<string, number>();
+  model.layers.forEach((l, i) => lastIndex.set(l.name, i));
+  const out: UnusedWeights[] = [];
+  model.layers.forEach((l, i) => {
+    if (l.blobs.length === 0) return;
+    if (!names.has(l.name)) out.push({ layer: l.name, blobs: l.blobs.length, reason: 'no layer of that name in the net' });
+    else if (lastIndex.get(l.name) !== i) out.push({ layer: l.name, blobs: l.blobs.length, reason: 'a later caffemodel layer of the same name is used instead' });
+  });
+  return out;
+}
+
+/**
+ * Caffe copies a caffemodel layer's blobs into the last net layer of that name only, so an earlier
+ * net layer of the same name that needs weights would keep its random initialisation: refused.
+ */
+export function checkDuplicateWeightedLayers(netLayers: ReadonlyArray<{ name: string; type: string; blobShapes?: readonly unknown[] }>): void {
+  const last = new Map<string, number>();
+  netLayers.forEach((l, i) => last.set(l.name, i));
+  netLayers.forEach((l, i) => {
+    const j = last.get(l.name)!;
+    if (j !== i && (l.blobShapes?.length ?? 0) > 0) {
+      throw new WeightsError(
+        l.name,
+        undefined,
+        `the ${l.type} layer #${i} shares its name with layer #${j} (${netLayers[j].type}); Caffe loads the caffemodel's weights into the last layer of a name only, so this one would keep random values: rename one of them`,
+      );
+    }
+  });
+}

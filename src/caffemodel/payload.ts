@@ -4,6 +4,7 @@
  * touch on some VMs, and a model-sized buffer doubles peak memory).
  */
 import * as fs from 'fs';
+import { cannotRead } from '../input-file';
 import { InputFileError } from '../errors';
 import type { BlobRef } from './types';
 
@@ -18,7 +19,7 @@ function readFully(fd: number, file: string, into: Uint8Array, position: number)
       off += n;
     }
   } catch (e) {
-    throw new InputFileError(file, `cannot read: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
+    throw cannotRead(file, e);
   }
   if (off < into.length) throw new InputFileError(file, `file shrank while reading (ends before byte ${position + into.length})`);
 }
@@ -60,7 +61,7 @@ export class PayloadReader {
     try {
       this.fd = fs.openSync(file, 'r');
     } catch (e) {
-      throw new InputFileError(file, `cannot open: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
+      throw cannotRead(file, e);
     }
   }
 

@@ -9,6 +9,7 @@
  * (shape, encoding, file offsets), to be read later into caller-owned memory (see payload.ts).
  */
 import * as fs from 'fs';
+import { cannotRead } from '../input-file';
 import { InputFileError } from '../errors';
 import { checkWireTypes, decodePlain } from './schema-link';
 import {
@@ -118,7 +119,7 @@ class FileLoader {
         off += n;
       }
     } catch (e) {
-      throw new InputFileError(this.name, `cannot read: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
+      throw cannotRead(this.name, e);
     }
     if (off < len) throw new InputFileError(this.name, `file shrank while reading (ends before byte ${end})`);
   }
@@ -138,11 +139,13 @@ function openSource(fileOrBuffer: string | Uint8Array, indexOnly = false): Sourc
   try {
     fd = fs.openSync(file, 'r');
   } catch (e) {
-    throw new InputFileError(file, `cannot open: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
+    throw cannotRead(file, e);
   }
   try {
     const st = fs.fstatSync(fd);
-    if (st.isDirectory()) throw new InputFileError(file, 'is a directory, expected a binary protobuf file');
+    if (st.isDirectory()) throw new InputFileError(file, 'is a folder, expected a binary protobuf file');
+    // Read by random access, at the size the file has: a stream or device has none.
+    if (!st.isFile()) throw new InputFileError(file, 'is not a regular file (a device, pipe or socket), expected a binary protobuf file');
     // allocUnsafeSlow: never from the shared pool, so byteOffset is 0 and the memory is ours.
     const buf = Buffer.allocUnsafeSlow(st.size);
     const lazy = new FileLoader(fd, buf, file, indexOnly ? INDEX_READ_AHEAD : READ_AHEAD);
@@ -632,7 +635,7 @@ function fileSize(file: string): number {
   try {
     return fs.statSync(file).size;
   } catch (e) {
-    throw new InputFileError(file, `cannot open: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
+    throw cannotRead(file, e);
   }
 }
 

@@ -15,6 +15,9 @@ export const WIRE_FIXED32 = 5;
 
 export type WireType = 0 | 1 | 2 | 3 | 4 | 5;
 
+/** Protobuf's own parsers stop at 100 levels of nesting; no Caffe message nests groups at all. */
+const MAX_GROUP_DEPTH = 100;
+
 const WIRE_NAMES = ['varint', 'fixed64', 'length-delimited', 'start-group', 'end-group', 'fixed32'];
 
 /** Malformed protobuf bytes at `offset` (absolute, in the buffer being walked). */
@@ -208,7 +211,7 @@ export class WireReader {
     return at;
   }
 
-  /** Skips the value of a field whose header was just read (groups are skipped recursively). */
+  /** Skips the value of a field whose header was just read (groups with everything in them). */
   skip(h: FieldHeader): void {
     switch (h.wireType) {
       case WIRE_VARINT:
@@ -224,17 +227,23 @@ export class WireReader {
         this.fixed32Offset(`fixed32 field ${h.field}`);
         return;
       case WIRE_START_GROUP: {
-        for (;;) {
-          if (this.eof()) throw new WireError(h.start, `group field ${h.field} is not closed`);
+        // Iterative with a depth bound: nested groups in hostile input must not exhaust the stack.
+        const open: FieldHeader[] = [h];
+        while (open.length > 0) {
+          const top = open[open.length - 1];
+          if (this.eof()) throw new WireError(top.start, `group field ${top.field} is not closed`);
           const inner = this.tag();
           if (inner.wireType === WIRE_END_GROUP) {
-            if (inner.field !== h.field) {
-              throw new WireError(inner.start, `end-group ${inner.field} closes group ${h.field}`);
-            }
-            return;
+            if (inner.field !== top.field) throw new WireError(inner.start, `end-group ${inner.field} closes group ${top.field}`);
+            open.pop();
+          } else if (inner.wireType === WIRE_START_GROUP) {
+            if (open.length >= MAX_GROUP_DEPTH) throw new WireError(inner.start, `groups nested more than ${MAX_GROUP_DEPTH} deep`);
+            open.push(inner);
+          } else {
+            this.skip(inner);
           }
-          this.skip(inner);
         }
+        return;
       }
       case WIRE_END_GROUP:
         throw new WireError(h.start, `unexpected end-group for field ${h.field}`);

@@ -6,7 +6,7 @@
  * the Float32Array bytes. It goes to a temporary file next to the target, renamed into place.
  */
 import * as fs from 'fs';
-import * as path from 'path';
+import { writeFileAtomicWith } from '../atomic-write';
 import { SenetError, WeightsError } from '../errors';
 import type { LayerParameter, V1LayerParameter } from '../schema';
 import { encodePlain } from './schema-link';
@@ -16,6 +16,8 @@ import { encodeLenHeader, putVarint, splitFields, WIRE_VARINT } from './wire';
 export interface WriteCaffemodelOptions {
   /** 'V2' (default): NetParameter.layer (100). 'V1': NetParameter.layers (2), V1LayerParameter. */
   format?: 'V2' | 'V1';
+  /** The command's inputs, which the output must not replace. */
+  inputs?: readonly string[];
 }
 
 const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
@@ -155,16 +157,7 @@ export function writeCaffemodel(file: string, net: NetParameter, weights: LayerW
   const cutIdx = headerFields.findIndex((f) => f.field > layerField);
   const cutAt = cutIdx < 0 ? headerBytes.length : headerFields[cutIdx].span.start;
 
-  const dir = path.dirname(path.resolve(file));
-  const tmp = path.join(dir, `.${path.basename(file)}.tmp-${process.pid}-${Math.random().toString(36).slice(2, 10)}`);
-  let fd: number;
-  try {
-    fd = fs.openSync(tmp, 'wx');
-  } catch (e) {
-    throw new SenetError(`${file}: cannot write: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
-  }
-  let ok = false;
-  try {
+  writeFileAtomicWith(file, (fd) => {
     const out = new StreamOut(fd);
     out.write(headerBytes.subarray(0, cutAt));
     for (const layer of layers) {
@@ -176,20 +169,7 @@ export function writeCaffemodel(file: string, net: NetParameter, weights: LayerW
     out.write(headerBytes.subarray(cutAt));
     out.flush();
     fs.fsyncSync(fd);
-    ok = true;
-  } catch (e) {
-    if (e instanceof SenetError || e instanceof TypeError) throw e;
-    throw new SenetError(`${file}: cannot write: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
-  } finally {
-    fs.closeSync(fd);
-    if (!ok) fs.rmSync(tmp, { force: true });
-  }
-  try {
-    fs.renameSync(tmp, file);
-  } catch (e) {
-    fs.rmSync(tmp, { force: true });
-    throw new SenetError(`${file}: cannot write: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
-  }
+  }, { inputs: opts.inputs });
 }
 
 /**
@@ -203,18 +183,8 @@ export function writeCaffemodelV1(file: string, net: NetParameter, weights: Laye
 /** Writes one BlobProto (a mean file), atomically. */
 export function writeBinaryproto(file: string, blob: BlobData): void {
   const pieces = encodeBlob(blob, '<binaryproto>', 0);
-  const tmp = path.join(path.dirname(path.resolve(file)), `.${path.basename(file)}.tmp-${process.pid}-${Math.random().toString(36).slice(2, 10)}`);
-  try {
-    const fd = fs.openSync(tmp, 'wx');
-    try {
-      for (const p of pieces) writeAll(fd, p);
-      fs.fsyncSync(fd);
-    } finally {
-      fs.closeSync(fd);
-    }
-    fs.renameSync(tmp, file);
-  } catch (e) {
-    fs.rmSync(tmp, { force: true });
-    throw new SenetError(`${file}: cannot write: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
-  }
+  writeFileAtomicWith(file, (fd) => {
+    for (const p of pieces) writeAll(fd, p);
+    fs.fsyncSync(fd);
+  });
 }

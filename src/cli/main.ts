@@ -10,6 +10,11 @@ export const EXIT_OK = 0;
 export const EXIT_FAILURE = 1;
 export const EXIT_USAGE = 2;
 
+/** The exit-code contract every command keeps, as --help states it. */
+export const EXIT_CODES_TEXT =
+  'Exit status: 0 done; 1 bad input or a failed check (parity, eval, predict, fmt --check); 2 usage error. ' +
+  'Killed by a signal: 128 + its number.';
+
 /** Prints one line for an error; a stack trace only for internal errors under --debug. */
 export function reportError(err: unknown, debug: boolean): number {
   if (err instanceof SenetError) {
@@ -33,6 +38,7 @@ export function buildParser(argv: string[]): Argv {
     .alias('h', 'help')
     .strict()
     .demandCommand(1, 'name a command (senet --help lists them)')
+    .epilog(EXIT_CODES_TEXT)
     .recommendCommands()
     .wrap(Math.min(110, process.stdout.columns || 100))
     .exitProcess(false)

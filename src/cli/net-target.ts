@@ -61,7 +61,10 @@ function dataShapes(net: NetParameter, phase: Phase, given: number[] | undefined
   const state = { phase, level: 0, stages: [] as string[] };
   for (const layer of net.layer ?? []) {
     if ((layer.bottom ?? []).length > 0 || !layerIncluded(layer, state)) continue;
-    const own = handlerFor(layer).outputShapes(layer, []);
+    const handler = handlerFor(layer);
+    // A layer that needs bottoms but has none is reported by shape inference, with its name.
+    if (handler.bottoms.min > 0) continue;
+    const own = handler.outputShapes(layer, []);
     const top = layer.top?.[0];
     if (top === undefined || !own[0]?.includes(UNKNOWN)) continue;
     if (given !== undefined) out[top] = given.slice();

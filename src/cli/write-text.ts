@@ -1,11 +1,6 @@
-import * as fs from 'fs';
-import { InputFileError } from '../errors';
+import { INPUT_LIMITS, readStdinInput } from '../input-file';
 
-/** Reads all of standard input as bytes. */
+/** Reads all of standard input (a prototxt) as bytes, up to the text cap. */
 export function readStdin(): Uint8Array {
-  try {
-    return fs.readFileSync(0);
-  } catch (e) {
-    throw new InputFileError('<stdin>', `cannot read: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
-  }
+  return readStdinInput(INPUT_LIMITS.text, 'a prototxt');
 }

@@ -4,7 +4,7 @@
  * file-backed blobs `rewriteBlob` defers them to write time (a WeightSource), so a big model is
  * streamed from the caffemodel to the shards through reused buffers and never held.
  */
-import { matchWeights, type BlobRef, type Caffemodel, type CaffemodelIndex, type PayloadReader } from '../caffemodel';
+import { matchWeights, unusedWeights, type UnusedWeights, type BlobRef, type Caffemodel, type CaffemodelIndex, type PayloadReader } from '../caffemodel';
 import type { LayerBlob } from '../layers';
 import type { WeightSource } from '../tfgraph';
 
@@ -45,6 +45,11 @@ export class FileBlob implements LayerBlob {
       writeInto: (out) => fill(this.values ?? payloads.readShared(ref), out),
     };
   }
+}
+
+/** The caffemodel's layers with blobs that the net leaves unused (see caffemodel/match). */
+export function unusedLayerBlobs(netLayers: ReadonlyArray<{ name: string }>, weights: WeightsInput): UnusedWeights[] {
+  return unusedWeights(netLayers, 'index' in weights ? weights.index : weights);
 }
 
 /** The net layers' blobs (matched by name and shape-checked), as handlers get them. */

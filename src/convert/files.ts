@@ -7,11 +7,12 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { indexCaffemodel, PayloadReader } from '../caffemodel';
+import { indexCaffemodel, PayloadReader, type UnusedWeights } from '../caffemodel';
 import { UsageError } from '../errors';
 import { readNetText } from '../upgrade';
 import { initializerBytes, writeOnnxModel } from '../onnx';
-import { OutputExistsError, weightByteLength, writeGraphModel, type ModelJson } from '../tfgraph';
+import { checkOutputTarget } from '../output-target';
+import { weightByteLength, writeGraphModelAsync, type ModelJson } from '../tfgraph';
 import { onnxMetadataProps } from './emit-onnx';
 import { convertNet, convertNetToOnnx, type ConvertNetOptions, type ConvertedNet, type ConvertProgress } from './net';
 
@@ -30,6 +31,8 @@ export interface ConvertFilesOptions {
   format?: ModelFormat;
   /** No progress output. */
   quiet?: boolean;
+  /** Caffemodel weights the net does not use are an error (else listed in the result). */
+  strict?: boolean;
   inputShape?: number[];
   mean?: number[];
   scale?: number;
@@ -58,34 +61,41 @@ export interface ConvertFilesResult {
   layers: number;
   folded: string[];
   weightBytes: number;
+  /** Caffemodel layers whose blobs the net does not use. */
+  unused: UnusedWeights[];
   /** The class order recorded (and whether the classifier was permuted), when one is. */
   labels?: ConvertedNet['labels'];
 }
 
-export function convertFiles(prototxtPath: string, caffemodelPath: string, outDir: string, opts: ConvertFilesOptions = {}): ConvertFilesResult {
+/**
+ * Asynchronous only so that the write returns to the event loop between shards: an interrupt
+ * then removes the temporary folder (see temp-files).
+ */
+export async function convertFiles(prototxtPath: string, caffemodelPath: string, outDir: string, opts: ConvertFilesOptions = {}): Promise<ConvertFilesResult> {
   const t0 = Date.now();
   const report = opts.quiet ? undefined : opts.onProgress;
   // Refuse early (and again at the rename) so a long conversion is not wasted.
-  if (fs.existsSync(outDir) && !opts.force) throw new OutputExistsError(outDir);
+  const kind = (opts.format ?? formatOfPath(outDir)) === 'onnx' ? 'file' : 'model-folder';
+  checkOutputTarget(outDir, kind, { force: opts.force === true, inputs: [prototxtPath, caffemodelPath] });
   report?.({ stage: 'read', file: prototxtPath });
   const net = readNetText(prototxtPath);
   report?.({ stage: 'read', file: caffemodelPath });
   const index = indexCaffemodel(caffemodelPath);
   const payloads = new PayloadReader(caffemodelPath);
   try {
-    return convertAndWrite(prototxtPath, caffemodelPath, outDir, opts, { net, weights: { index, payloads }, t0 });
+    return await convertAndWrite(prototxtPath, caffemodelPath, outDir, opts, { net, weights: { index, payloads }, t0 });
   } finally {
     payloads.close();
   }
 }
 
-function convertAndWrite(
+async function convertAndWrite(
   prototxtPath: string,
   caffemodelPath: string,
   outDir: string,
   opts: ConvertFilesOptions,
   input: { net: ConvertNetOptions['net']; weights: ConvertNetOptions['weights']; t0: number },
-): ConvertFilesResult {
+): Promise<ConvertFilesResult> {
   const { net, weights, t0 } = input;
   const report = opts.quiet ? undefined : opts.onProgress;
   const netOpts: ConvertNetOptions = {
@@ -101,6 +111,7 @@ function convertAndWrite(
     phase: 'TEST',
     // The weights read into memory (small ones, a permuted classifier) are this conversion's alone.
     consumeWeights: true,
+    strict: opts.strict,
     onProgress: report && ((p) => report({ stage: 'convert', ...p })),
   };
   const source = { prototxt: path.basename(prototxtPath), caffemodel: path.basename(caffemodelPath), netName: net.name ?? '' };
@@ -110,8 +121,7 @@ function convertAndWrite(
     const shapes = new Map<string, number[]>();
     for (const l of onnx.layers) l.tops.forEach((t, k) => shapes.set(t, l.outputShapes[k]));
     report?.({ stage: 'write', dir: outDir });
-    if (fs.existsSync(outDir) && !opts.force) throw new OutputExistsError(outDir);
-    if (fs.existsSync(outDir) && fs.statSync(outDir).isDirectory()) throw new UsageError(`${outDir}: is a folder; an ONNX model is one file (give a path ending in .onnx)`);
+    checkOutputTarget(outDir, 'file', { force: opts.force === true, inputs: [prototxtPath, caffemodelPath] });
     writeOnnxModel(outDir, onnx.graph, { metadata: onnxMetadataProps(onnx.metadata, shapes), producerVersion: packageVersion() });
     report?.({ stage: 'done', dir: outDir, seconds: (Date.now() - t0) / 1000 });
     return {
@@ -120,6 +130,7 @@ function convertAndWrite(
       outputs: onnx.metadata.outputNames,
       layers: onnx.layers.length,
       folded: onnx.folded,
+      unused: onnx.unused,
       weightBytes: onnx.graph.initializers.reduce((s, w) => s + initializerBytes(w), 0),
       ...(onnx.labels !== undefined ? { labels: onnx.labels } : {}),
     };
@@ -127,7 +138,7 @@ function convertAndWrite(
   const converted = convertNet(netOpts);
   converted.metadata.source = source;
   report?.({ stage: 'write', dir: outDir });
-  const modelJson = writeGraphModel(outDir, converted.graph, { force: opts.force, metadata: converted.metadata });
+  const modelJson = await writeGraphModelAsync(outDir, converted.graph, { force: opts.force, inputs: [prototxtPath, caffemodelPath], metadata: converted.metadata });
   report?.({ stage: 'done', dir: outDir, seconds: (Date.now() - t0) / 1000 });
   return {
     dir: outDir,
@@ -136,6 +147,7 @@ function convertAndWrite(
     outputs: converted.metadata.outputNames,
     layers: converted.layers.length,
     folded: converted.folded,
+    unused: converted.unused,
     weightBytes: converted.graph.weights.reduce((s, w) => s + weightByteLength(w), 0),
     ...(converted.labels !== undefined ? { labels: converted.labels } : {}),
   };

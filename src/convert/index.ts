@@ -25,3 +25,4 @@ export { officialArchitecture, releasePolicyFor, structureFingerprint, SENET_REL
 export type { ReleasePolicy } from './release';
 export { convertFiles, formatOfPath } from './files';
 export type { ConvertFilesOptions, ConvertFilesProgress, ConvertFilesResult, ModelFormat } from './files';
+export { describeUnused, unusedWeightsError } from './unused';

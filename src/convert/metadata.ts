@@ -53,7 +53,8 @@ export function preprocessingFor(
 }
 
 export function modelMetadata(plan: NetPlan, emitted: EmitResult, classOrder: ClassOrder | undefined, preprocessing: PreprocessingInfo | undefined): ModelMetadata {
-  const blobToTensor: Record<string, string> = {};
+  // JSON.parse makes own properties of any key, so a blob named '__proto__' survives the round trip.
+  const blobToTensor: Record<string, string> = Object.create(null) as Record<string, string>;
   for (const [name, t] of emitted.blobToTensor) blobToTensor[name] = t;
   const metadata: ModelMetadata = {
     senetMetadataVersion: 1,

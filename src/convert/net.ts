@@ -19,7 +19,9 @@ import { applyClassOrder, type ClassOrder, type ClassOrderOptions } from './clas
 import type { Emitter, EmitProgress, EmitResult } from './emitter';
 import { onnxEmitter } from './emit-onnx';
 import { tfjsEmitter } from './emit-tfjs';
-import { matchLayerBlobs, type WeightsInput } from './feed';
+import { matchLayerBlobs, unusedLayerBlobs, type WeightsInput } from './feed';
+import { checkDuplicateWeightedLayers, type UnusedWeights } from '../caffemodel';
+import { unusedWeightsError } from './unused';
 import { planNet } from './fold';
 import { modelMetadata, preprocessingFor } from './metadata';
 import type { NetPlan } from './plan';
@@ -69,6 +71,8 @@ export interface ConvertNetOptions {
    * not twice. The Caffemodel's blob data is garbage afterwards.
    */
   consumeWeights?: boolean;
+  /** Caffemodel weights the net does not use are an error (else they are listed in `unused`). */
+  strict?: boolean;
 }
 
 export interface ConvertedNet {
@@ -80,6 +84,8 @@ export interface ConvertedNet {
   blobs: Map<string, TensorRef>;
   /** Names of the layers folded into a preceding convolution. */
   folded: string[];
+  /** Caffemodel layers whose blobs the net does not use. */
+  unused: UnusedWeights[];
   /** Names of the activation layers fused into a preceding Convolution or InnerProduct. */
   fused: string[];
   /** The class order recorded, when one is: the classifier layer and whether it was permuted (from -> to). */
@@ -94,6 +100,8 @@ export interface Converted<R extends EmitResult> {
   metadata: ModelMetadata;
   folded: string[];
   fused: string[];
+  /** Caffemodel layers whose blobs the net does not use (an error under `strict`). */
+  unused: UnusedWeights[];
   labels?: ClassOrder;
 }
 
@@ -104,7 +112,10 @@ export function convertWith<R extends EmitResult>(emitter: Emitter<R>, opts: Con
   const { params, shapes } = prepared;
   const layers = shapes.layers;
   const byName = new Map(layers.map((l) => [l.name, l]));
+  checkDuplicateWeightedLayers(layers);
   const weights = matchLayerBlobs(layers.map((l) => ({ name: l.name, type: l.type })), opts.weights, (n) => byName.get(n)?.blobShapes);
+  const unused = unusedLayerBlobs(layers, opts.weights);
+  if (opts.strict === true && unused.length > 0) throw unusedWeightsError(unused);
   const release = releasePolicyFor(params, opts.senetRelease);
   const labels = applyClassOrder(net.name ?? '', opts, release?.labels, layers, params, shapes.outputs, weights);
   const plan = planNet(prepared, weights, blobRewriter(opts.consumeWeights ?? false, weights), { fuseActivations: emitter.fusesActivations });
@@ -114,7 +125,7 @@ export function convertWith<R extends EmitResult>(emitter: Emitter<R>, opts: Con
   const metadata = modelMetadata(plan, emitted, labels, preprocessing);
   const folded = plan.layers.flatMap((l) => l.fold?.layers ?? []);
   const fused = plan.layers.flatMap((l) => (l.activation !== undefined ? [l.activation.layer] : []));
-  return { emitted, plan, metadata, folded, fused, ...(labels !== undefined ? { labels } : {}) };
+  return { emitted, plan, metadata, folded, fused, unused, ...(labels !== undefined ? { labels } : {}) };
 }
 
 /** What the ONNX conversion returns. */
@@ -126,6 +137,8 @@ export interface OnnxConvertedNet {
   /** Caffe blob name -> ONNX value name (equal unless an in-place blob's earlier value). */
   blobs: Map<string, string>;
   folded: string[];
+  /** Caffemodel layers whose blobs the net does not use. */
+  unused: UnusedWeights[];
   labels?: ClassOrder;
 }
 
@@ -133,12 +146,12 @@ export interface OnnxConvertedNet {
 export function convertNetToOnnx(opts: ConvertNetOptions): OnnxConvertedNet {
   const c = convertWith(onnxEmitter(opts.net.name !== undefined && opts.net.name !== '' ? opts.net.name : 'net'), opts);
   const layers = c.plan.layers.map((l) => l.shapes);
-  return { graph: c.emitted.graph, metadata: c.metadata, layers, blobs: c.emitted.blobs, folded: c.folded, ...(c.labels !== undefined ? { labels: c.labels } : {}) };
+  return { graph: c.emitted.graph, metadata: c.metadata, layers, blobs: c.emitted.blobs, folded: c.folded, unused: c.unused, ...(c.labels !== undefined ? { labels: c.labels } : {}) };
 }
 
 /** The TF.js conversion. */
 export function convertNet(opts: ConvertNetOptions): ConvertedNet {
   const c = convertWith(tfjsEmitter, opts);
   const layers = c.plan.layers.map((l) => l.shapes);
-  return { graph: c.emitted.graph, metadata: c.metadata, layers, blobs: c.emitted.blobs, folded: c.folded, fused: c.fused, ...(c.labels !== undefined ? { labels: c.labels } : {}) };
+  return { graph: c.emitted.graph, metadata: c.metadata, layers, blobs: c.emitted.blobs, folded: c.folded, fused: c.fused, unused: c.unused, ...(c.labels !== undefined ? { labels: c.labels } : {}) };
 }

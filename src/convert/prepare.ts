@@ -3,6 +3,7 @@
  * the graph input, layers with no part in inference dropped (the roles come from the layer
  * handlers), every type checked against the target, shapes inferred by Caffe's rules.
  */
+import { isObjectPrototypeKey } from '../tfgraph/graph-builder';
 import { NetError, UnsupportedLayerError, UsageError } from '../errors';
 import { droppedAtInference, inferShapes, layerHandlers, layerIncluded, layerRole, TARGET_NAMES, type ConvertTarget, type NetShapes } from '../layers';
 import type { LayerParameter, NetParameter } from '../schema';
@@ -19,7 +20,11 @@ export interface PreparedNet {
 }
 
 /** Node-name safe form of a Caffe name (TF node names reject ':' and '^'); also used for made-up layer names. */
-export const sanitize = (s: string): string => s.replace(/[:^]/g, '_');
+/** A Caffe name as a TF node name: no ':' or '^' (tensor syntax), never a JavaScript object key (TF.js looks nodes up in plain objects). */
+export const sanitize = (s: string): string => {
+  const t = s.replace(/[:^]/g, '_');
+  return isObjectPrototypeKey(t) ? `${t}_` : t;
+};
 
 /** The TEST net of `net` with `inputShape` (N,C,H,W; required when the input is a data layer), checked for `target`. */
 export function prepareNet(net: NetParameter, inputShape: number[] | undefined, target: ConvertTarget): PreparedNet {

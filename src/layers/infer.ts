@@ -128,6 +128,22 @@ export function inputBlobs(shapes: NetShapes): [string, Shape][] {
   return [...shapes.blobs].filter(([name]) => (firstWriter.get(name)?.bottoms.length ?? 0) === 0);
 }
 
+/** A given input shape by blob name: own entries only (a blob may be named 'constructor'). */
+function ownShape(shapes: Record<string, Shape> | undefined, name: string): Shape | undefined {
+  return shapes !== undefined && Object.prototype.hasOwnProperty.call(shapes, name) ? shapes[name] : undefined;
+}
+
+/** Caffe's Blob::Reshape refuses more than INT_MAX values (and no memory holds them anyway). */
+const BLOB_MAX = 2 ** 31 - 1;
+
+function checkBlobSizes(layer: LayerParameter, shapes: readonly Shape[], what: string): void {
+  shapes.forEach((s, i) => {
+    if (s.some((d) => d < 0)) return;
+    const n = s.reduce((a, b) => a * b, 1);
+    if (n > BLOB_MAX) throw netError(layer, `${what} ${i} would have shape ${shapeText(s)}: ${n} values, more than Caffe's limit of 2^31 - 1 per blob`);
+  });
+}
+
 export function inferShapes(net: NetParameter, opts: InferOptions = {}): NetShapes {
   const state: NetStateLike = {
     phase: opts.phase ?? net.state?.phase ?? 'TEST',
@@ -141,7 +157,7 @@ export function inferShapes(net: NetParameter, opts: InferOptions = {}): NetShap
   const consumed = new Set<string>();
   for (const [name, shape] of legacyInputs(net)) {
     if (blobs.has(name)) throw new NetError(undefined, `input '${name}' is given twice`);
-    blobs.set(name, override(undefined, name, shape, opts.inputShapes?.[name], false));
+    blobs.set(name, override(undefined, name, shape, ownShape(opts.inputShapes, name), false));
   }
   const layers: LayerShapes[] = [];
   const totals = { params: 0, stats: 0, macs: 0 };
@@ -188,9 +204,11 @@ export function inferShapes(net: NetParameter, opts: InferOptions = {}): NetShap
     }
     if (bottoms.length === 0) {
       const strict = handler.type !== 'Input';
-      outputShapes = outputShapes.map((s, i) => override(layer, tops[i], s, opts.inputShapes?.[tops[i]], strict));
+      outputShapes = outputShapes.map((s, i) => override(layer, tops[i], s, ownShape(opts.inputShapes, tops[i]), strict));
     }
     const blobShapes = handler.blobShapes(layer, inputShapes);
+    checkBlobSizes(layer, outputShapes, 'top');
+    checkBlobSizes(layer, blobShapes, 'learnable blob');
     const statIdx = handler.statisticBlobs ?? [];
     let params = 0;
     let stats = 0;

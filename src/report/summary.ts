@@ -3,6 +3,7 @@
  * and as an aligned text table. Shapes come from the layer handlers, so they follow Caffe's own
  * rules (floor for convolution, ceil with the pad clip for pooling, global pooling).
  */
+import { displayText } from '../display-text';
 import type { NetShapes } from '../layers';
 
 export interface SummaryLayer {
@@ -65,6 +66,8 @@ export function shapeLabel(shape: readonly number[], sep = 'x'): string {
   return shape.length === 0 ? 'scalar' : shape.join(sep);
 }
 
+const MAX_COLUMN = 60;
+
 export interface TableOptions {
   /** Extra header lines, e.g. the input shape and phase. */
   heading?: string[];
@@ -82,12 +85,14 @@ export function formatSummaryTable(s: NetSummary, opts: TableOptions = {}): stri
     shapes.forEach((sh, j) => {
       rows.push(
         j === 0
-          ? [String(i + 1), l.name, l.type, sh, l.params === 0 ? '-' : withThousands(l.params), l.macs === 0 ? '-' : withThousands(l.macs)]
+          ? [String(i + 1), displayText(l.name), displayText(l.type), sh, l.params === 0 ? '-' : withThousands(l.params), l.macs === 0 ? '-' : withThousands(l.macs)]
           : ['', '', '', sh, '', ''],
       );
     });
   });
-  const widths = header.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c].length)));
+  // Columns align up to MAX_COLUMN characters; a longer cell overflows its row only (padding every
+  // row to a 1 MB name ran out of memory).
+  const widths = header.map((h, c) => Math.min(MAX_COLUMN, rows.reduce((m, r) => Math.max(m, r[c].length), h.length)));
   const line = (cells: string[]): string =>
     cells
       .map((cell, c) => (right[c] ? cell.padStart(widths[c]) : cell.padEnd(widths[c])))

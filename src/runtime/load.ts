@@ -7,29 +7,20 @@ import * as path from 'path';
 import * as tf from '@tensorflow/tfjs-core';
 import { GraphModel, loadGraphModel } from '@tensorflow/tfjs-converter';
 import { InputFileError } from '../errors';
+import { INPUT_LIMITS, readInputFile } from '../input-file';
+import { checkModelJson } from './validate-model';
 import { asModelMetadata, ModelMetadata } from '../tfgraph/metadata';
 
 function readJson(file: string): tf.io.ModelJSON {
-  let text: string;
-  try {
-    text = fs.readFileSync(file, 'utf8');
-  } catch (e) {
-    throw new InputFileError(file, `cannot read (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
-  }
+  const text = readInputFile(file, INPUT_LIMITS.text, 'a model.json').toString('utf8');
   let json: unknown;
   try {
     json = JSON.parse(text);
   } catch (e) {
     throw new InputFileError(file, `not valid JSON (${(e as Error).message})`);
   }
-  const m = json as Partial<tf.io.ModelJSON> & { format?: string };
-  if (typeof m !== 'object' || m === null || m.modelTopology == null) {
-    throw new InputFileError(file, 'not a TF.js model.json (no modelTopology)');
-  }
-  if (m.format !== undefined && m.format !== 'graph-model') {
-    throw new InputFileError(file, `format is '${m.format}', expected 'graph-model'`);
-  }
-  return m as tf.io.ModelJSON;
+  checkModelJson(json, file, path.dirname(file));
+  return json as tf.io.ModelJSON;
 }
 
 /** An IOHandler reading `dir/model.json` and its weight shards from the filesystem. */
@@ -43,20 +34,16 @@ export function fileSystemHandler(dir: string, modelJson?: tf.io.ModelJSON): tf.
         const buffers: ArrayBuffer[] = [];
         for (const group of manifest) {
           for (const p of group.paths) {
+            // checkModelJson confined the paths to the folder.
             const file = path.join(dir, p);
-            let bytes: Buffer;
-            try {
-              bytes = fs.readFileSync(file);
-            } catch (e) {
-              throw new InputFileError(file, `cannot read weight shard (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
-            }
+            const bytes = readInputFile(file, INPUT_LIMITS.binary, 'a weight shard');
             buffers.push(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer);
           }
           specs.push(...group.weights);
         }
         const expected = specs.reduce((s, w) => s + w.shape.reduce((a, b) => a * b, 1) * 4, 0);
         const got = buffers.reduce((s, b) => s + b.byteLength, 0);
-        if (got < expected) throw new InputFileError(dir, `weight shards hold ${got} bytes, the manifest needs ${expected}`);
+        if (got !== expected) throw new InputFileError(dir, `weight shards hold ${got} bytes, the manifest needs ${expected}`);
         // A list of buffers is valid WeightData; tfjs slices weights that span shards itself.
         return [specs, buffers];
       });
@@ -81,6 +68,13 @@ export async function loadModel(dir: string): Promise<LoadedModel> {
   const json = readJson(path.join(dir, 'model.json'));
   const topology = json.modelTopology as { node?: { name: string }[] };
   const nodeNames = new Set((topology.node ?? []).map((n) => n.name));
-  const model = await loadGraphModel(fileSystemHandler(dir, json));
+  let model: GraphModel;
+  try {
+    model = await loadGraphModel(fileSystemHandler(dir, json));
+  } catch (e) {
+    if (e instanceof InputFileError) throw e;
+    // What checkModelJson cannot foresee (an op's attributes TF.js rejects) still names the folder.
+    throw new InputFileError(dir, `TF.js cannot load this model: ${(e instanceof Error ? e.message : String(e)).split('\n')[0].slice(0, 300)}`);
+  }
   return { model, metadata: asModelMetadata(model.metadata), dir, nodeNames };
 }

@@ -6,7 +6,8 @@
  */
 import * as fs from 'fs';
 import { unzipSync, zipSync } from 'fflate';
-import { writeFileAtomic } from '../atomic-write';
+import { writeFileAtomic, type WriteFileOptions } from '../atomic-write';
+import { INPUT_LIMITS, readInputFile } from '../input-file';
 import { InputFileError, SenetError } from '../errors';
 
 /**
@@ -148,21 +149,17 @@ export function encodeNpy(arr: { data: NpyData; shape: readonly number[]; dtype?
   return out;
 }
 
-function readBytes(file: string): Uint8Array {
-  try {
-    return fs.readFileSync(file);
-  } catch (e) {
-    throw new InputFileError(file, `cannot read (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
-  }
+function readBytes(file: string, what: string): Uint8Array {
+  return readInputFile(file, INPUT_LIMITS.binary, what, INPUT_LIMITS.stream);
 }
 
 
 export function readNpy(file: string): NpyArray {
-  return parseNpy(readBytes(file), file);
+  return parseNpy(readBytes(file, 'an .npy file'), file);
 }
 
-export function writeNpy(file: string, arr: { data: NpyData; shape: readonly number[]; dtype?: NpyDType }): void {
-  writeFileAtomic(file, encodeNpy(arr));
+export function writeNpy(file: string, arr: { data: NpyData; shape: readonly number[]; dtype?: NpyDType }, opts: WriteFileOptions = {}): void {
+  writeFileAtomic(file, encodeNpy(arr), opts);
 }
 
 /** Parses an .npz archive (np.savez or np.savez_compressed); keys are the names without ".npy". */
@@ -192,15 +189,15 @@ export function encodeNpz(
 }
 
 export function readNpz(file: string): Record<string, NpyArray> {
-  return parseNpz(readBytes(file), file);
+  return parseNpz(readBytes(file, 'an .npz file'), file);
 }
 
 export function writeNpz(
   file: string,
   arrays: Record<string, { data: NpyData; shape: readonly number[]; dtype?: NpyDType }>,
-  opts: { compress?: boolean } = {},
+  opts: { compress?: boolean } & WriteFileOptions = {},
 ): void {
-  writeFileAtomic(file, encodeNpz(arrays, opts));
+  writeFileAtomic(file, encodeNpz(arrays, opts), opts);
 }
 
 /** Converts any numeric NpyArray to float32 (int64 via Number). */

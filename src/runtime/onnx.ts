@@ -93,7 +93,7 @@ export async function loadOnnxModel(file: string, opts: OnnxLoadOptions = {}): P
     throw new UsageError(`--threads must be a positive integer, got ${opts.threads}`);
   }
   const metadata = readOnnxModelMetadata(file);
-  const valueOf = (name: string): string => metadata?.blobToTensor?.[name] ?? name;
+  const valueOf = (name: string): string => (metadata?.blobToTensor !== undefined && Object.prototype.hasOwnProperty.call(metadata.blobToTensor, name) ? metadata.blobToTensor[name] : undefined) ?? name;
   const known = new Set(Object.values(metadata?.blobToTensor ?? {}));
   const outputs = metadata?.outputNames.map(valueOf) ?? [];
   const extra = [...new Set((opts.fetch ?? []).map(valueOf))].filter((v) => !outputs.includes(v));

@@ -21,15 +21,22 @@ export interface RunOptions {
   outputs?: readonly string[];
 }
 
+/** An own string property: names such as 'constructor' must not find Object.prototype's. */
+function own(map: Readonly<Record<string, unknown>> | undefined, key: string): string | undefined {
+  if (map === undefined || map === null || !Object.prototype.hasOwnProperty.call(map, key)) return undefined;
+  const v = map[key];
+  return typeof v === 'string' ? v : undefined;
+}
+
 function resolveName(loaded: LoadedModel, name: string): string {
-  return loaded.metadata?.blobToTensor?.[name] ?? name;
+  return own(loaded.metadata?.blobToTensor, name) ?? name;
 }
 
 function layoutOf(loaded: LoadedModel, tensorName: string): Layout4 {
   const md = loaded.metadata;
   if (md === undefined) return 'NCHW'; // no metadata: return tensors exactly as the graph has them
   const node = tensorName.split(':')[0];
-  return md.tensorLayouts?.[tensorName] ?? md.tensorLayouts?.[node] ?? md.tensorLayout;
+  return (own(md.tensorLayouts, tensorName) ?? own(md.tensorLayouts, node) ?? md.tensorLayout) as Layout4;
 }
 
 function checkInputShape(loaded: LoadedModel, shape: readonly number[], expected: readonly number[] | undefined, what: string): void {
@@ -38,6 +45,28 @@ function checkInputShape(loaded: LoadedModel, shape: readonly number[], expected
   if (!ok) {
     throw new UsageError(`${loaded.dir}: input has shape [${shape}], the model expects ${what} [${expected.map((d) => (d < 0 ? '?' : d))}]`);
   }
+}
+
+/**
+ * model.execute with the engine's failures as errors naming the model: running out of memory
+ * (wasm's fixed heap says "memory access out of bounds" or aborts) names the batch at fault.
+ */
+function executeGraph(loaded: LoadedModel, feed: Record<string, tf.Tensor>, fetch: string[], shape: readonly number[]): tf.Tensor | tf.Tensor[] {
+  try {
+    return loaded.model.execute(feed, fetch);
+  } catch (e) {
+    const msg = e instanceof Error ? e.message : String(e);
+    if (isOutOfMemory(e)) {
+      throw new SenetError(`${loaded.dir}: out of memory in the ${tf.getBackend()} engine running a batch of shape [${shape}] (${msg.split('\n')[0]}); try a smaller batch`);
+    }
+    throw new SenetError(`${loaded.dir}: the model cannot run: ${msg.split('\n')[0].slice(0, 300)}`);
+  }
+}
+
+/** Out-of-memory as the engines report it (V8 allocation failures, a wasm heap that cannot grow). */
+export function isOutOfMemory(e: unknown): boolean {
+  const msg = e instanceof Error ? e.message : String(e);
+  return e instanceof RangeError || /memory access out of bounds|out of memory|Cannot enlarge memory|Aborted\(|allocation failed|OOM/i.test(msg);
 }
 
 /** Runs the model; returns the requested tensors keyed by the names asked for. */
@@ -50,7 +79,9 @@ export function runModel(loaded: LoadedModel, input: HostArray, opts: RunOptions
   if (inputName === undefined) throw new SenetError(`${loaded.dir}: the model has no inputs`);
   if (metadata !== undefined) checkInputShape(loaded, input.shape, metadata.inputShape, 'NCHW');
   const toNhwc = metadata?.inputLayout === 'NHWC' && input.shape.length === 4;
-  const requested = opts.outputs ?? model.outputNodes;
+  if (input.shape.length > 0 && input.shape[0] === 0) throw new UsageError(`input has shape [${input.shape}]: a batch of 0, nothing to run`);
+  // Each name once: a repeated --blob fetches the same tensor.
+  const requested = [...new Set(opts.outputs ?? model.outputNodes)];
   const fetch = requested.map((n) => resolveName(loaded, n));
   const sigOutputs = (model.modelSignature as { outputs?: Record<string, unknown> } | undefined)?.outputs ?? {};
   for (let i = 0; i < fetch.length; i++) {
@@ -63,14 +94,19 @@ export function runModel(loaded: LoadedModel, input: HostArray, opts: RunOptions
     if (toNhwc) x = tf.transpose(x, [0, 2, 3, 1]);
     const graphShape = model.inputs.find((i) => i.name === inputName)?.shape;
     if (metadata === undefined) checkInputShape(loaded, x.shape, graphShape, 'shape');
-    const res = model.execute({ [inputName]: x }, fetch);
+    const res = executeGraph(loaded, { [inputName]: x }, fetch, input.shape);
     const list = Array.isArray(res) ? res : [res];
+    // A damaged graph can "succeed" without producing what was fetched.
+    if (list.length !== fetch.length || list.some((t) => !(t instanceof tf.Tensor))) {
+      throw new SenetError(`${loaded.dir}: the model cannot run: it did not produce ${fetch.join(', ').slice(0, 200)}`);
+    }
     return list.map((t, i) => {
       const nhwc = t.rank === 4 && layoutOf(loaded, fetch[i]) === 'NHWC';
       return nhwc ? tf.transpose(t, [0, 3, 1, 2]) : t;
     });
   });
-  const result: Record<string, HostArray> = {};
+  // No prototype: a blob named '__proto__' is a key like any other.
+  const result = Object.create(null) as Record<string, HostArray>;
   // Backends may hand out their own storage and two fetched tensors may share it (Identity,
   // Reshape): copy on repeats so every result owns its buffer (and can be transferred).
   const seen = new Set<ArrayBufferLike>();

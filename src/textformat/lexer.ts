@@ -230,10 +230,33 @@ const SIMPLE_ESCAPES: Record<string, number> = {
 };
 
 /**
+ * A growable byte buffer: string values are decoded into it (a number[] costs 8+ bytes per byte,
+ * which a long string of escapes turned into gigabytes).
+ */
+export class ByteSink {
+  private buf = new Uint8Array(64);
+  length = 0;
+
+  push(b: number): void {
+    if (this.length === this.buf.length) {
+      const next = new Uint8Array(this.buf.length * 2);
+      next.set(this.buf);
+      this.buf = next;
+    }
+    this.buf[this.length++] = b;
+  }
+
+  /** The bytes pushed so far (a view, valid until the next push). */
+  bytes(): Uint8Array {
+    return this.buf.subarray(0, this.length);
+  }
+}
+
+/**
  * Bytes of a string token (quotes removed, escapes resolved). Non-ASCII characters are UTF-8
  * encoded, so `\303\251` and `é` give the same bytes, as in C++ protobuf.
  */
-export function stringTokenBytes(lex: Lexer, t: Token, out: number[]): void {
+export function stringTokenBytes(lex: Lexer, t: Token, out: ByteSink): void {
   const s = t.text;
   const end = s.length - 1;
   for (let i = 1; i < end; i++) {
@@ -289,9 +312,20 @@ export function stringTokenBytes(lex: Lexer, t: Token, out: number[]): void {
   }
 }
 
-function pushUtf8(out: number[], cp: number): void {
-  if (cp < 0x80) out.push(cp);
-  else if (cp < 0x800) out.push(0xc0 | (cp >> 6), 0x80 | (cp & 63));
-  else if (cp < 0x10000) out.push(0xe0 | (cp >> 12), 0x80 | ((cp >> 6) & 63), 0x80 | (cp & 63));
-  else out.push(0xf0 | (cp >> 18), 0x80 | ((cp >> 12) & 63), 0x80 | ((cp >> 6) & 63), 0x80 | (cp & 63));
+function pushUtf8(out: ByteSink, cp: number): void {
+  if (cp < 0x80) {
+    out.push(cp);
+  } else if (cp < 0x800) {
+    out.push(0xc0 | (cp >> 6));
+    out.push(0x80 | (cp & 63));
+  } else if (cp < 0x10000) {
+    out.push(0xe0 | (cp >> 12));
+    out.push(0x80 | ((cp >> 6) & 63));
+    out.push(0x80 | (cp & 63));
+  } else {
+    out.push(0xf0 | (cp >> 18));
+    out.push(0x80 | ((cp >> 12) & 63));
+    out.push(0x80 | ((cp >> 6) & 63));
+    out.push(0x80 | (cp & 63));
+  }
 }

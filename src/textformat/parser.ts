@@ -6,7 +6,7 @@
 import { isUtf8 } from 'buffer';
 import * as protobuf from 'protobufjs';
 import { TextFormatError } from '../errors';
-import { Lexer, Tok, Token, stringTokenBytes } from './lexer';
+import { ByteSink, Lexer, Tok, Token, stringTokenBytes } from './lexer';
 import { FieldInfo, INT_RANGES, ScalarKind, closest, enumNameOf, typeInfo, typeName } from './reflect';
 
 /** A parsed message: proto field names to values (see docs/design.md for the representation). */
@@ -273,10 +273,10 @@ class Parser {
         if (t.kind !== Tok.String) throw lex.error(t, `expected a string for field '${fieldName}', got ${describe(t)}`);
         // Fast path: one literal without escapes.
         if (kind === 'string' && t.text.indexOf('\\') < 0 && !isString(lex.peek())) return t.text.slice(1, -1);
-        const bytes: number[] = [];
+        const bytes = new ByteSink();
         stringTokenBytes(lex, t, bytes);
         while (isString(lex.peek())) stringTokenBytes(lex, lex.next(), bytes);
-        const u8 = Uint8Array.from(bytes);
+        const u8 = bytes.bytes().slice();
         return kind === 'bytes' ? u8 : utf8Lenient.decode(u8);
       }
       case 'bool': {

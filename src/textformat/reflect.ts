@@ -117,6 +117,8 @@ export function closest(word: string, candidates: Iterable<string>): string | un
   let bestD = Infinity;
   const lw = word.toLowerCase();
   for (const c of candidates) {
+    // The distance is at least the length difference: skip hopeless candidates (a huge identifier costs nothing).
+    if (Math.abs(c.length - word.length) > Math.max(1, Math.floor(Math.min(word.length, c.length) / 3))) continue;
     const d = c.toLowerCase() === lw ? 0 : editDistance(lw, c.toLowerCase());
     if (d < bestD) {
       bestD = d;

@@ -12,6 +12,13 @@ import { SenetError } from '../errors';
 import { attr, AttrValue, DType, NodeDefJson } from './attrs';
 
 /** A misuse of the graph API (bad shapes, duplicate names): names the node involved. */
+const PROTOTYPE_KEYS = new Set(Object.getOwnPropertyNames(Object.prototype));
+
+/** True for names every plain JavaScript object answers to (`constructor`, `__proto__`, `toString`, ...). */
+export function isObjectPrototypeKey(name: string): boolean {
+  return PROTOTYPE_KEYS.has(name);
+}
+
 export class GraphBuildError extends SenetError {
   constructor(readonly node: string, readonly detail: string) {
     super(`graph node '${node}': ${detail}`);
@@ -136,9 +143,12 @@ export class GraphBuilder {
     return this.outputList;
   }
 
-  /** A fresh node name derived from `base` ("conv1", "conv1_1", ...). */
+  /**
+   * A fresh node name derived from `base` ("conv1", "conv1_1", ...). Never a key every JavaScript
+   * object has ("constructor", "__proto__", ...): TF.js keeps nodes in plain objects.
+   */
   uniqueName(base: string): string {
-    if (!this.names.has(base)) return base;
+    if (!this.names.has(base) && !isObjectPrototypeKey(base)) return base;
     let n = this.counters.get(base) ?? 0;
     let candidate: string;
     do {

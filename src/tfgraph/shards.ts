@@ -68,8 +68,11 @@ class ShardFiles {
   }
 }
 
-/** Writes the shards `paths` (in `dir`) of `weights`, in order; see the module comment. */
-export function writeShards(dir: string, paths: readonly string[], weights: readonly GraphWeight[], shardBytes: number): void {
+/**
+ * Writes the shards `paths` (in `dir`) of `weights`, in order; see the module comment. A generator:
+ * it pauses after each shard-sized piece, so an asynchronous caller can let signals in between.
+ */
+export function* shardWriter(dir: string, paths: readonly string[], weights: readonly GraphWeight[], shardBytes: number): Generator<void, void, void> {
   const files = new ShardFiles(dir, paths, shardBytes);
   let cap = shardBytes;
   for (const w of weights) if (isWeightSource(w.data)) cap = Math.max(cap, weightByteLength(w));
@@ -84,7 +87,10 @@ export function writeShards(dir: string, paths: readonly string[], weights: read
       const n = weightByteLength(w);
       const d = w.data;
       if (isWeightSource(d)) {
-        if (used + n > cap) flush();
+        if (used + n > cap) {
+          flush();
+          yield;
+        }
         d.writeInto(new Float32Array(stage.buffer, stage.byteOffset + used, d.length));
         used += n;
         continue;
@@ -93,15 +99,28 @@ export function writeShards(dir: string, paths: readonly string[], weights: read
       const bytes = new Uint8Array(d.buffer, d.byteOffset, d.byteLength);
       if (n >= DIRECT_BYTES || n > cap) {
         flush();
-        files.write(bytes);
+        for (let off = 0; off < bytes.length; off += shardBytes) {
+          files.write(bytes.subarray(off, Math.min(bytes.length, off + shardBytes)));
+          yield;
+        }
         continue;
       }
-      if (used + n > cap) flush();
+      if (used + n > cap) {
+        flush();
+        yield;
+      }
       stage.set(bytes, used);
       used += n;
     }
     flush();
   } finally {
     files.close();
+  }
+}
+
+/** shardWriter run to the end at once. */
+export function writeShards(dir: string, paths: readonly string[], weights: readonly GraphWeight[], shardBytes: number): void {
+  for (const _ of shardWriter(dir, paths, weights, shardBytes)) {
+    // each step writes one piece
   }
 }

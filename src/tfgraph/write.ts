@@ -6,18 +6,16 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { SenetError } from '../errors';
+import { InputFileError, SenetError } from '../errors';
 import { DType, NodeDefJson, shapeJson, TensorShapeJson, tfDataType, TfDataType } from './attrs';
 import { GraphBuilder, weightByteLength } from './graph-builder';
 import { ModelMetadata } from './metadata';
-import { checkShardBytes, shardCount, writeShards } from './shards';
+import { checkShardBytes, shardCount, shardWriter } from './shards';
+import { checkOutputTarget } from '../output-target';
+import { discardTemp, holdTemp, releaseTemp, removeStaleTemps, tempPathFor } from '../temp-files';
+import { writeErrorText } from '../atomic-write';
 
-/** The folder exists and `force` was not given. */
-export class OutputExistsError extends SenetError {
-  constructor(readonly target: string) {
-    super(`${target}: already exists (use --force to replace it)`);
-  }
-}
+export { OutputExistsError } from '../output-target';
 
 export const SHARD_BYTES = 4 * 1024 * 1024;
 
@@ -49,8 +47,10 @@ export interface ModelJson {
 }
 
 export interface WriteGraphModelOptions {
-  /** Replace an existing folder (only after the new one is complete). */
+  /** Replace an existing converted model folder (only after the new one is complete). */
   force?: boolean;
+  /** The command's input files, which the folder must not replace or hold. */
+  inputs?: readonly string[];
   /** Free-form metadata (normally ModelMetadata); must not contain the reserved key `signature`. */
   metadata?: ModelMetadata | Record<string, unknown>;
   generatedBy?: string;
@@ -72,7 +72,7 @@ function packageVersion(): string {
 /** The model.json object, without writing anything (the shards are planned, not made). */
 export function serializeGraphModel(
   g: GraphBuilder,
-  opts: Omit<WriteGraphModelOptions, 'force'> = {},
+  opts: Omit<WriteGraphModelOptions, 'force' | 'inputs'> = {},
 ): { modelJson: ModelJson; weightBytes: number } {
   if (opts.metadata !== undefined && Object.prototype.hasOwnProperty.call(opts.metadata, 'signature')) {
     throw new SenetError("model metadata must not contain the key 'signature' (tfjs would take it as the model signature)");
@@ -106,35 +106,71 @@ export function serializeGraphModel(
 }
 
 /**
- * Writes the GraphModel folder `dir` atomically. Refuses an existing `dir` unless `force`;
- * with `force` the old folder is replaced only after the new one is complete.
+ * Writes the GraphModel folder `dir` atomically. Refuses an existing `dir` unless `force`, and
+ * even then replaces only a converted model folder (see output-target); the old folder goes only
+ * after the new one is complete. The folder gets the umask's mode.
  */
 export function writeGraphModel(dir: string, g: GraphBuilder, opts: WriteGraphModelOptions = {}): ModelJson {
+  const steps = graphModelWriter(dir, g, opts);
+  for (;;) {
+    const r = steps.next();
+    if (r.done === true) return r.value;
+  }
+}
+
+/**
+ * writeGraphModel that returns to the event loop between shards, so SIGINT/SIGTERM/SIGHUP are
+ * handled during a long write (the temporary folder is removed; see temp-files).
+ */
+export async function writeGraphModelAsync(dir: string, g: GraphBuilder, opts: WriteGraphModelOptions = {}): Promise<ModelJson> {
+  const steps = graphModelWriter(dir, g, opts);
+  for (;;) {
+    const r = steps.next();
+    if (r.done === true) return r.value;
+    await new Promise<void>((resolve) => setImmediate(resolve));
+  }
+}
+
+function* graphModelWriter(dir: string, g: GraphBuilder, opts: WriteGraphModelOptions): Generator<void, ModelJson, void> {
   const target = path.resolve(dir);
-  if (fs.existsSync(target) && !opts.force) throw new OutputExistsError(dir);
+  checkOutputTarget(dir, 'model-folder', { force: opts.force === true, inputs: opts.inputs });
   const { modelJson } = serializeGraphModel(g, opts);
   const parent = path.dirname(target);
-  fs.mkdirSync(parent, { recursive: true });
-  const tmp = fs.mkdtempSync(path.join(parent, `.${path.basename(target)}.tmp-`));
+  const tmp = tempPathFor(target);
   try {
-    writeShards(tmp, modelJson.weightsManifest[0].paths, g.weights, opts.shardBytes ?? SHARD_BYTES);
+    fs.mkdirSync(parent, { recursive: true });
+    removeStaleTemps(parent);
+    // mkdirSync applies the umask (mkdtemp would make it 0700 whatever the umask).
+    fs.mkdirSync(tmp);
+  } catch (e) {
+    throw new InputFileError(dir, `cannot write: ${writeErrorText(e)}`);
+  }
+  holdTemp(tmp);
+  try {
+    yield* shardWriter(tmp, modelJson.weightsManifest[0].paths, g.weights, opts.shardBytes ?? SHARD_BYTES);
     fs.writeFileSync(path.join(tmp, 'model.json'), JSON.stringify(modelJson));
+    // Checked again: something may have appeared at the target during the write.
+    checkOutputTarget(dir, 'model-folder', { force: opts.force === true, inputs: opts.inputs });
     if (fs.existsSync(target)) {
-      const old = `${tmp}.old`;
+      const old = tempPathFor(target);
+      holdTemp(old);
       fs.renameSync(target, old);
       try {
         fs.renameSync(tmp, target);
       } catch (e) {
         fs.renameSync(old, target);
+        releaseTemp(old);
         throw e;
       }
-      fs.rmSync(old, { recursive: true, force: true });
+      discardTemp(old);
     } else {
       fs.renameSync(tmp, target);
     }
+    releaseTemp(tmp);
   } catch (e) {
-    fs.rmSync(tmp, { recursive: true, force: true });
-    throw e;
+    discardTemp(tmp);
+    if (e instanceof SenetError) throw e;
+    throw new InputFileError(dir, `cannot write: ${writeErrorText(e)}`);
   }
   return modelJson;
 }

@@ -2,8 +2,7 @@
  * Reading a net definition (prototxt): parse as NetParameter, then upgrade legacy formats. Every
  * reader in the project goes through here, so V0/V1/input-field nets work everywhere.
  */
-import * as fs from 'fs';
-import { InputFileError } from '../errors';
+import { INPUT_LIMITS, readInputFile } from '../input-file';
 import { caffeType, type NetParameter } from '../schema';
 import { parseText } from '../textformat';
 import { upgradeNet, type UpgradeResult } from './upgrade';
@@ -25,15 +24,7 @@ export function parseNetText(text: string | Uint8Array, file: string): NetParame
 
 /** The bytes of a text file; InputFileError (naming the path) when it cannot be read. */
 export function readTextFileBytes(path: string): Uint8Array {
-  try {
-    if (fs.statSync(path).isDirectory()) throw new InputFileError(path, 'is a directory, expected a prototxt file');
-    return fs.readFileSync(path);
-  } catch (e) {
-    if (e instanceof InputFileError) throw e;
-    const code = (e as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : (code ?? String(e));
-    throw new InputFileError(path, `cannot read: ${why}`);
-  }
+  return readInputFile(path, INPUT_LIMITS.text, 'a prototxt file');
 }
 
 /** Read a prototxt file, parse it as a NetParameter and upgrade it (with the upgrade report). */

@@ -149,6 +149,11 @@ export interface CompareOptions {
   noiseFactor?: number;
   /** The float32-noise rule excuses at most this many times a blob's bound. */
   noiseCeiling?: number;
+  /**
+   * Model blobs the reference lacks do not fail the check (by default they do: a reference of 2
+   * blobs out of 122 checks almost nothing).
+   */
+  allowMissing?: boolean;
 }
 
 export interface ModelBlobInfo {
@@ -405,7 +410,8 @@ function blobKinds(order: readonly ModelBlobInfo[], reference: ReadonlyMap<strin
 /**
  * Compares every blob present in both, in the model's (topological) order. Reference blobs that
  * are Caffe split copies of a model blob are listed as skipped; the rest that the model lacks are
- * listed in `onlyInReference`. No blob compared at all is a failure, not a vacuous pass.
+ * listed in `onlyInReference`. No blob compared at all is a failure, not a vacuous pass; so is a
+ * model blob the reference lacks (`onlyInModel`), unless `allowMissing`.
  */
 export function compareBlobs(
   order: readonly ModelBlobInfo[],
@@ -464,7 +470,7 @@ export function compareBlobs(
       : {}),
     failed: failedResults.length,
     skipped: results.filter((r) => r.verdict === 'skipped').length,
-    ok: failedResults.length === 0 && results.some((r) => r.verdict === 'pass'),
+    ok: failedResults.length === 0 && results.some((r) => r.verdict === 'pass') && (opts.allowMissing === true || onlyInModel.length === 0),
     rtol,
     atol,
     absFloor,

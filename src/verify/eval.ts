@@ -7,6 +7,7 @@
  * the cropped window (~1 ms for 224x224), so the main thread keeps every worker fed: up to two
  * batches per worker are prepared or in flight at once.
  */
+import * as os from 'os';
 import * as fs from 'fs';
 import * as path from 'path';
 import { InputFileError, SenetError, UsageError } from '../errors';
@@ -206,7 +207,10 @@ export async function evaluate(opts: EvalOptions): Promise<EvalResult> {
   if (md.inputShape[0] > 0 && md.inputShape[0] !== batch) throw new UsageError(`the model takes batches of exactly ${md.inputShape[0]}; pass --batch ${md.inputShape[0]}`);
   const output = md.outputNames[0];
 
-  const pool = await createPool({ modelDir: opts.modelDir, workers: opts.workers, backend: opts.backend, threads: opts.threads });
+  // More TF.js workers than batches or cores only cost memory (each holds the model): capped at both.
+  const batches = Math.max(1, Math.ceil(files.length / batch));
+  const workers = isOnnxModelPath(opts.modelDir) ? opts.workers : Math.min(opts.workers ?? os.availableParallelism(), batches, Math.max(1, os.availableParallelism()));
+  const pool = await createPool({ modelDir: opts.modelDir, workers, backend: opts.backend, threads: opts.threads });
   const t0 = Date.now();
   let top1 = 0;
   let top5 = 0;

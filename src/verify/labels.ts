@@ -4,6 +4,7 @@
  */
 import * as fs from 'fs';
 import { InputFileError } from '../errors';
+import { INPUT_LIMITS, readInputFile } from '../input-file';
 
 export {
   LABEL_ORDERS, classifierPermutation, imagenetClasses, indexMap, invertPermutation, parseLabelOrder, permuteClassifier, permuteScores,
@@ -18,12 +19,7 @@ export interface LabelEntry {
 
 /** Reads a val.txt-style list: `name index` per line (blank lines and # comments ignored). */
 export function readLabelList(file: string): LabelEntry[] {
-  let text: string;
-  try {
-    text = fs.readFileSync(file, 'utf8');
-  } catch (e) {
-    throw new InputFileError(file, `cannot read (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
-  }
+  const text = readInputFile(file, INPUT_LIMITS.text, 'a label list').toString('utf8');
   const out: LabelEntry[] = [];
   text.split(/\r?\n/).forEach((raw, i) => {
     const line = raw.trim();

@@ -3,6 +3,7 @@
  * converted to a temporary one) against reference blobs dumped from real Caffe (pycaffe: np.save
  * per blob, or one .npz).
  */
+import { discardTemp, holdTemp } from '../temp-files';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -78,7 +79,7 @@ function tfjsParityModel(loaded: LoadedModel, order: ModelBlobInfo[], dispose: (
 async function onnxParityModel(file: string, threads: number | undefined, order: ModelBlobInfo[] | undefined, dispose: () => void): Promise<ParityModel> {
   const metadata = readOnnxModelMetadata(file);
   const blobOrder = order ?? blobOrderFromMetadata({ metadata, dir: file });
-  const m: OnnxModel = await loadOnnxModel(file, { threads, fetch: blobOrder.map((b) => b.name).filter((b) => metadata?.blobToTensor?.[b] !== undefined) });
+  const m: OnnxModel = await loadOnnxModel(file, { threads, fetch: blobOrder.map((b) => b.name).filter((b) => metadata?.blobToTensor !== undefined && Object.prototype.hasOwnProperty.call(metadata.blobToTensor, b)) });
   return {
     order: blobOrder,
     engine: `onnxruntime-${m.device}`,
@@ -121,7 +122,9 @@ export async function convertAndOpen(
   const converted = convertNet({ net, weights, inputShape, phase: 'TEST', onProgress: opts.onProgress });
   const order = blobInfoFromLayers(converted.layers);
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'senet-parity-'));
-  const dispose = (): void => fs.rmSync(tmp, { recursive: true, force: true });
+  // Removed on an interrupt too (see temp-files).
+  holdTemp(tmp);
+  const dispose = (): void => discardTemp(tmp);
   try {
     const dir = path.join(tmp, 'model');
     writeGraphModel(dir, converted.graph, { metadata: converted.metadata });

@@ -9,6 +9,7 @@
  * (antialiasing) and gives different pixels. Resized values are rounded to 8 bits, as an 8-bit
  * OpenCV image would be, before the mean is subtracted. Only the cropped window is computed.
  */
+import { INPUT_LIMITS, readInputFile } from '../input-file';
 import * as fs from 'fs';
 import type SharpModule from 'sharp';
 import { readBinaryproto } from '../caffemodel';
@@ -51,12 +52,23 @@ function sharp(): typeof SharpModule {
 
 /** Decodes an image file or buffer into 8-bit RGB (or gray) pixels. Rejects on unreadable/corrupt files. */
 export async function decodeImage(input: string | Buffer, gray = false): Promise<DecodedImage> {
-  // failOn 'error': truncated or corrupt files are errors, not silently half-grey images.
-  let img = sharp()(input, { failOn: 'error' }).removeAlpha();
-  img = gray ? img.toColourspace('b-w') : img.toColourspace('srgb');
-  const { data, info } = await img.raw().toBuffer({ resolveWithObject: true });
+  const name = typeof input === 'string' ? input : '<image>';
+  // Read here, so a missing or oversized file is worded as every other input is.
+  const bytes = typeof input === 'string' ? readInputFile(input, INPUT_LIMITS.binary, 'an image', INPUT_LIMITS.stream) : input;
+  let decoded: { data: Buffer; info: { channels: number; width: number; height: number } };
+  try {
+    // failOn 'error': truncated or corrupt files are errors, not silently half-grey images.
+    let img = sharp()(bytes, { failOn: 'error' }).removeAlpha();
+    img = gray ? img.toColourspace('b-w') : img.toColourspace('srgb');
+    decoded = await img.raw().toBuffer({ resolveWithObject: true });
+  } catch (e) {
+    // libvips' text can run to several lines; its first says what was wrong.
+    const first = (e instanceof Error ? e.message : String(e)).split('\n').map((l) => l.trim()).filter((l) => l !== '')[0] ?? 'unknown error';
+    throw new InputFileError(name, `cannot decode the image: ${first.slice(0, 200)}`);
+  }
+  const { data, info } = decoded;
   const channels = info.channels;
-  if (channels !== (gray ? 1 : 3)) throw new InputFileError(typeof input === 'string' ? input : '<image>', `decoded to ${channels} channels`);
+  if (channels !== (gray ? 1 : 3)) throw new InputFileError(name, `decoded to ${channels} channels`);
   return { data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength), width: info.width, height: info.height, channels: channels as 1 | 3 };
 }
 

@@ -181,7 +181,7 @@ describe('errors users can cause', () => {
     const p = path.join(tmp, 'empty.caffemodel');
     fs.writeFileSync(p, '');
     expect(() => readCaffemodel(p)).toThrow(/empty\.caffemodel: is empty/);
-    expect(() => readCaffemodel(path.join(tmp, 'nope.caffemodel'))).toThrow(/cannot open: ENOENT/);
+    expect(() => readCaffemodel(path.join(tmp, 'nope.caffemodel'))).toThrow(/cannot read: no such file or folder \(ENOENT\)/);
     expect(() => readCaffemodel(tmp)).toThrow(InputFileError);
   });
 

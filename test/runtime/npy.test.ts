@@ -64,7 +64,7 @@ describe('.npy', () => {
     expect(() => parseNpy(rawNpy('<U3', '(1,)', new Uint8Array(12)), 'u.npy')).toThrow(/unsupported dtype '<U3'/);
     expect(() => parseNpy(rawNpy('<f4', '(4,)', new Uint8Array(8)), 't.npy')).toThrow(/truncated data/);
     expect(() => parseNpy(Buffer.from('hello world!'), 'h.npy')).toThrow(InputFileError);
-    expect(() => readNpy(path.join(tmp, 'missing.npy'))).toThrow(/missing.npy: cannot read \(ENOENT\)/);
+    expect(() => readNpy(path.join(tmp, 'missing.npy'))).toThrow(/missing.npy: cannot read: no such file or folder \(ENOENT\)/);
   });
 
   test('.npz round trip (stored and deflated) and errors', () => {

@@ -184,7 +184,7 @@ describe('readNetText / parseNetText', () => {
     const missing = path.join(tmp, 'missing.prototxt');
     expect(() => readNetText(missing)).toThrow(InputFileError);
     expect(() => readNetText(missing)).toThrow(`${missing}: cannot read: no such file`);
-    expect(() => readNetText(tmp)).toThrow(`${tmp}: is a directory`);
+    expect(() => readNetText(tmp)).toThrow(`${tmp}: is a folder`);
   });
 
   it('syntax errors: TextFormatError with file:line:col', () => {

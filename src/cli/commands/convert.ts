@@ -1,6 +1,6 @@
 import type { Argv, CommandModule } from 'yargs';
 import { UsageError } from '../../errors';
-import { convertFiles, type ConvertFilesProgress } from '../../convert';
+import { convertFiles, describeUnused, type ConvertFilesProgress } from '../../convert';
 import { LABEL_ORDERS, parseLabelOrder } from '../../imagenet';
 import { parseInputShape, parseNumberList } from '../args';
 import { createProgress, type Progress, type ProgressPhase } from '../progress';
@@ -11,6 +11,7 @@ interface ConvertArgs {
   output: string;
   format?: string;
   force: boolean;
+  strict: boolean;
   quiet: boolean;
   json: boolean;
   'input-shape'?: string;
@@ -49,9 +50,10 @@ export const convertCommand: CommandModule<object, ConvertArgs> = {
       .positional('weights', { type: 'string', demandOption: true, describe: 'trained weights (caffemodel)' })
       .option('output', { alias: 'o', type: 'string', demandOption: true, describe: 'output: a folder (TF.js GraphModel: model.json + shards) or a file ending in .onnx (ONNX, opset 13)' })
       .option('format', { type: 'string', choices: ['tfjs', 'onnx'], describe: 'output format (default: onnx for an output ending in .onnx, else tfjs)' })
-      .option('force', { type: 'boolean', default: false, describe: 'replace an existing output' })
+      .option('force', { type: 'boolean', default: false, describe: 'replace an earlier output: a folder holding a converted model and nothing else, or a file that is not an input' })
+      .option('strict', { type: 'boolean', default: false, describe: 'fail when the caffemodel holds weights the net does not use (listed as warnings otherwise)' })
       .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'no progress output' })
-      .option('json', { type: 'boolean', default: false, describe: 'print JSON on stdout: dir, format, layers, folded, outputs, weightBytes, labels, seconds' })
+      .option('json', { type: 'boolean', default: false, describe: 'print JSON on stdout: dir, format, layers, folded, outputs, weightBytes, unused, labels, seconds' })
       .option('input-shape', { type: 'string', describe: 'N,C,H,W of the input (required when the net reads a data layer)' })
       .option('mean', { type: 'string', describe: 'per-channel mean recorded in the metadata, e.g. 104,117,123' })
       .option('scale', { type: 'number', describe: 'input scale recorded in the metadata' })
@@ -77,7 +79,7 @@ export const convertCommand: CommandModule<object, ConvertArgs> = {
       .example('$0 convert SE-ResNet-50.prototxt SE-ResNet-50.caffemodel -o se-resnet-50', 'convert an official SENet')
       .example('$0 convert SE-ResNet-50.prototxt SE-ResNet-50.caffemodel -o se-resnet-50.onnx', 'the same as one ONNX file (ONNX Runtime, OpenCV)')
       .example('$0 convert SE-ResNet-50.prototxt SE-ResNet-50.caffemodel -o se-resnet-50-std --labels standard', "outputs in Caffe's standard class order") as unknown as Argv<ConvertArgs>,
-  handler: (args) => {
+  handler: async (args) => {
     const inputShape = parseInputShape(args['input-shape']);
     const mean = args.mean === undefined ? undefined : parseNumberList(args.mean, 'mean', false);
     if (args.scale !== undefined && !Number.isFinite(args.scale)) throw new UsageError('--scale must be a number');
@@ -88,9 +90,10 @@ export const convertCommand: CommandModule<object, ConvertArgs> = {
     const progress = createProgress({ quiet: args.quiet });
     const t0 = Date.now();
     try {
-      const r = convertFiles(args.net, args.weights, args.output, {
+      const r = await convertFiles(args.net, args.weights, args.output, {
         force: args.force,
         ...(args.format !== undefined ? { format: args.format === 'onnx' ? ('onnx' as const) : ('tfjs' as const) } : {}),
+        strict: args.strict,
         quiet: args.quiet,
         inputShape,
         mean,
@@ -101,8 +104,10 @@ export const convertCommand: CommandModule<object, ConvertArgs> = {
         senetRelease: args['senet-release'],
         onProgress: args.quiet ? undefined : progressReporter(progress),
       });
+      // Warnings, not progress: shown under --quiet too (nothing is dropped silently).
+      for (const u of r.unused) process.stderr.write(`senet: warning: ${describeUnused(u)}\n`);
       if (args.json) {
-        const doc = { dir: r.dir, format: r.format, layers: r.layers, folded: r.folded, outputs: r.outputs, weightBytes: r.weightBytes, labels: r.labels ?? null, seconds: (Date.now() - t0) / 1000 };
+        const doc = { dir: r.dir, format: r.format, layers: r.layers, folded: r.folded, outputs: r.outputs, weightBytes: r.weightBytes, unused: r.unused, labels: r.labels ?? null, seconds: (Date.now() - t0) / 1000 };
         process.stdout.write(JSON.stringify(doc, null, 2) + '\n');
       }
       if (!args.quiet) {

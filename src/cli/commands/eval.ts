@@ -1,6 +1,7 @@
 import * as path from 'path';
 import type { Argv, CommandModule } from 'yargs';
-import { UsageError } from '../../errors';
+import { SenetError, UsageError } from '../../errors';
+import { checkOutputFiles } from '../outputs';
 import { BACKEND_ORDER, type BackendName } from '../../runtime';
 import {
   evalPartJson, evaluate, mergeEvalParts, parseLabelOrder, parseMean, parseShard, readModelMetadata, renderEvalPage, LABEL_ORDERS, type EvalProgress, type EvalResult,
@@ -82,7 +83,7 @@ export const evalCommand: CommandModule<object, EvalArgs> = {
       .option('label-order', { type: 'string', choices: [...LABEL_ORDERS], default: 'standard', describe: "class order of the labels file: 'standard' (Caffe's sorted synsets, val.txt) or 'senet' (ILSVRC2012 devkit, ILSVRC2017_val.txt)" })
       .option('limit', { type: 'number', describe: 'evaluate the first N images only' })
       .option('batch', { type: 'number', default: 1, describe: 'images per model run' })
-      .option('workers', { type: 'number', describe: 'worker threads for TF.js models (default: the number of cores)' })
+      .option('workers', { type: 'number', describe: 'worker threads for TF.js models (default: the number of cores; never more than the cores or the batches)' })
       .option('save-predictions', { type: 'string', describe: 'write a TSV: file, label, top-5 (comma-separated), top-1 probability' })
       .option('json', { type: 'boolean', default: false, describe: 'print the result as JSON on stdout' })
       .option('html', { type: 'string', describe: 'also write a self-contained HTML report (accuracy vs published, confusions, unreadable images) to this file' })
@@ -101,6 +102,7 @@ export const evalCommand: CommandModule<object, EvalArgs> = {
       if (v !== undefined && (!Number.isInteger(v) || v < min)) throw new UsageError(`--${name} must be an integer >= ${min}`);
       return v;
     };
+    checkOutputFiles([args['save-predictions'], args.html, args['save-part']], evalInputs(args));
     let r: EvalResult;
     if (args.merge !== undefined) {
       const clash = (['images', 'labels', 'shard', 'save-part', 'limit'] as const).filter((k) => args[k] !== undefined);
@@ -135,23 +137,29 @@ export const evalCommand: CommandModule<object, EvalArgs> = {
     } finally {
       p.stop();
     }
-    if (args['save-part'] !== undefined) writeFileAtomic(args['save-part'], evalPartJson(r));
+    if (args['save-part'] !== undefined) writeFileAtomic(args['save-part'], evalPartJson(r), { inputs: evalInputs(args) });
     report(args, r);
   },
 };
 
 /** The report: predictions TSV, HTML page, and the table or JSON on stdout. */
+/** The files eval reads, which its outputs must not replace. */
+function evalInputs(args: EvalArgs): string[] {
+  return [args.model, args.images, args.labels, ...(args.merge ?? [])].filter((x): x is string => x !== undefined);
+}
+
 function report(args: EvalArgs, r: EvalResult): void {
+  const inputs = evalInputs(args);
   if (args['save-predictions'] !== undefined) {
     const lines = r.predictions.map((x) => `${x.file}\t${x.label}\t${x.top5.join(',')}\t${x.top1Prob.toPrecision(6)}`);
-    writeFileAtomic(args['save-predictions'], lines.join('\n') + (lines.length > 0 ? '\n' : ''));
+    writeFileAtomic(args['save-predictions'], lines.join('\n') + (lines.length > 0 ? '\n' : ''), { inputs });
   }
   if (args.html !== undefined) {
     // The model's own class names apply when they are in the labels' order (no ImageNet remap).
     const md = args.model === undefined ? undefined : readModelMetadata(args.model);
     const classNames = md?.labels?.length === r.classes && r.modelOrder === r.labelOrder ? md.labels : undefined;
     const model = args.model === undefined ? `${args.merge?.length ?? 0} merged parts` : path.basename(path.resolve(args.model));
-    writeFileAtomic(args.html, renderEvalPage(r, { model, images: args.images ?? '', labels: args.labels ?? '', classNames }));
+    writeFileAtomic(args.html, renderEvalPage(r, { model, images: args.images ?? '', labels: args.labels ?? '', classNames }), { inputs });
     if (!args.quiet && !args.json) process.stderr.write(`senet: wrote ${args.html}\n`);
   }
   if (args.json) {
@@ -160,4 +168,6 @@ function report(args: EvalArgs, r: EvalResult): void {
   } else {
     process.stdout.write(formatEval(r));
   }
+  // An accuracy over no image is no result (the unreadable ones are listed above).
+  if (r.evaluated === 0) throw new SenetError(`no image could be evaluated (${r.failed.length} of ${r.images} unreadable)`);
 }

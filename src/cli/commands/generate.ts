@@ -6,6 +6,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import type { Argv, CommandModule } from 'yargs';
 import { writeFileAtomic } from '../../atomic-write';
+import { checkOutputFiles } from '../outputs';
 import { archs, findArch, resolveOptions, type ArchEntry, type ArchOptions, type TrainDataOptions } from '../../archs';
 import { InputFileError, UsageError } from '../../errors';
 import { createProgress, type ProgressStream } from '../progress';
@@ -183,6 +184,7 @@ export function runGenerate(a: GenerateArgs, out: (s: string) => void = (s) => p
     return;
   }
   if (a.id === undefined) throw new UsageError(`name an architecture (senet generate --list); known: ${archs.map((e) => e.id).join(', ')}`);
+  checkOutputFiles([a.output], []);
   const text = generateText(findArch(a.id), a);
   if (a.output === undefined) out(text);
   else writeFileAtomic(a.output, text);

@@ -2,6 +2,7 @@ import type { Argv, CommandModule } from 'yargs';
 import { writeCaffemodel } from '../../caffemodel';
 import { randomWeights } from '../../reference';
 import { UsageError } from '../../errors';
+import { checkOutputFiles } from '../outputs';
 import { readNpy, toFloat32 } from '../../runtime/npy';
 import { readNetText } from '../../upgrade';
 
@@ -50,6 +51,8 @@ export const initWeightsCommand: CommandModule<object, InitWeightsArgs> = {
     if (!Number.isSafeInteger(args.seed) || args.seed < 0) throw new UsageError(`--seed must be a non-negative integer, not ${args.seed}`);
     const factor = args['bn-scale-factor'];
     if (!Number.isFinite(factor) || factor < 0) throw new UsageError(`--bn-scale-factor must be a finite number >= 0, not ${factor}`);
+    const inputs = [args.net, args['calibrate-input']].filter((x): x is string => x !== undefined);
+    checkOutputFiles([args.output], inputs);
     const net = readNetText(args.net);
     let inputShapes: Record<string, number[]> | undefined;
     if (args['input-shape'] !== undefined) {
@@ -69,7 +72,7 @@ export const initWeightsCommand: CommandModule<object, InitWeightsArgs> = {
       calibrate = { input: toFloat32(readNpy(args['calibrate-input'])) };
     }
     const weights = randomWeights(net, { seed: args.seed, inputShapes, calibrate, bnScaleFactor: factor });
-    writeCaffemodel(args.output, net, weights);
+    writeCaffemodel(args.output, net, weights, { inputs });
     const params = weights.reduce((s, w) => s + w.blobs.reduce((t, b) => t + b.data.length, 0), 0);
     process.stderr.write(
       `senet: wrote ${args.output}: ${weights.length} layers with blobs, ${params} values, seed ${args.seed}${calibrate ? ', BatchNorm calibrated' : ''}\n`,

@@ -4,6 +4,7 @@ import type { Argv, CommandModule } from 'yargs';
 import { SenetError, UsageError } from '../../errors';
 import { createProgress, type ProgressPhase } from '../progress';
 import { writeFileAtomic } from '../../atomic-write';
+import { checkOutputFiles } from '../outputs';
 import { initBackend, isOnnxModelPath, readNpy, toFloat32, BACKEND_ORDER, type BackendName } from '../../runtime';
 import {
   convertAndOpen, DEFAULT_ABS_FLOOR, DEFAULT_ATOL, DEFAULT_NOISE_CEILING, DEFAULT_NOISE_FACTOR, DEFAULT_RTOL, formatParityTable, loadTruthSource, openModelDir, parityJson,
@@ -18,6 +19,7 @@ interface ParityArgs {
   rtol: number;
   'abs-floor': number;
   json: boolean;
+  'allow-missing': boolean;
   junit?: string;
   html?: string;
   quiet: boolean;
@@ -48,6 +50,7 @@ export const parityCommand: CommandModule<object, ParityArgs> = {
       })
       .option('atol', { type: 'number', default: DEFAULT_ATOL, describe: 'absolute bound for probability blobs (and all-zero blobs)' })
       .option('json', { type: 'boolean', default: false, describe: 'print the report as JSON on stdout' })
+      .option('allow-missing', { type: 'boolean', default: false, describe: 'pass even when the reference lacks some of the model\'s blobs (by default that fails)' })
       .option('junit', { type: 'string', describe: 'also write JUnit XML (one testcase per blob) to this file' })
       .option('html', { type: 'string', describe: 'also write a self-contained HTML report (error chart, first divergence, table) to this file' })
       .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'no progress output' })
@@ -74,6 +77,8 @@ export const parityCommand: CommandModule<object, ParityArgs> = {
     if (args.truth === '' && args.model.length !== 2) {
       throw new UsageError("--truth without a folder computes the float64 values from NET.prototxt W.caffemodel; for a model folder give one made by 'senet reference'");
     }
+    const inputs = [...args.model, args.input, args.reference];
+    checkOutputFiles([args.junit, args.html], inputs);
     // Progress on stderr; --json keeps stderr to errors, as eval does.
     const progress = createProgress({ quiet: args.quiet || args.json });
     const arr = readNpy(args.input);
@@ -139,7 +144,7 @@ export const parityCommand: CommandModule<object, ParityArgs> = {
     try {
       rep = await runParityAsync(
         model, input, reference,
-        { rtol: args.rtol, atol: args.atol, absFloor: args['abs-floor'], noiseFactor: args['noise-factor'], noiseCeiling: args['noise-ceiling'] },
+        { rtol: args.rtol, atol: args.atol, absFloor: args['abs-floor'], noiseFactor: args['noise-factor'], noiseCeiling: args['noise-ceiling'], allowMissing: args['allow-missing'] },
         truth,
       );
     } finally {
@@ -149,13 +154,17 @@ export const parityCommand: CommandModule<object, ParityArgs> = {
     else process.stdout.write(formatParityTable(rep));
     if (args.junit !== undefined) {
       const suite = path.basename(args.model[0]).replace(/\.prototxt$/, '');
-      writeFileAtomic(args.junit, parityJunit(rep, { suite, seconds: (Date.now() - t0) / 1000 }));
+      writeFileAtomic(args.junit, parityJunit(rep, { suite, seconds: (Date.now() - t0) / 1000 }), { inputs });
     }
     if (args.html !== undefined) {
       writeFileAtomic(args.html, renderParityPage(rep, {
         model: args.model.map((m) => path.basename(path.resolve(m))).join(' + '), input: args.input, inputShape: input.shape, reference: args.reference, backend: engine, seconds: (Date.now() - t0) / 1000,
-      }));
+      }), { inputs });
       progress.note(`wrote ${args.html}`);
+    }
+    if (!rep.ok && rep.failed === 0 && rep.passed > 0 && rep.onlyInModel.length > 0) {
+      const n = rep.onlyInModel.length;
+      throw new ParityFailedError(`parity failed: ${n} of ${n + rep.passed} blobs of the model are missing from the reference (first '${rep.onlyInModel[0]}'); --allow-missing checks only the blobs it has`);
     }
     if (!rep.ok) {
       const where = rep.firstDivergence

@@ -1,5 +1,5 @@
 import type { Argv, CommandModule } from 'yargs';
-import { UsageError } from '../../errors';
+import { SenetError, UsageError } from '../../errors';
 import { openRunner, BACKEND_ORDER, type BackendName } from '../../runtime';
 import {
   imagenetClasses, modelLabelOrder, preprocessImage, preprocessingFor, readModelMetadata, toProbabilities, topK,
@@ -35,10 +35,20 @@ export const predictCommand: CommandModule<object, PredictArgs> = {
     if (!args.json) process.stderr.write(`senet: ${runner.description}\n`);
     const [, c, h, w] = md.inputShape;
     const output = md.outputNames[0];
-    const results: { image: string; top: { index: number; synset?: string; words?: string; label?: string; probability: number }[] }[] = [];
+    type Top = { index: number; synset?: string; words?: string; label?: string; probability: number }[];
+    const results: ({ image: string; top: Top } | { image: string; error: string })[] = [];
     try {
       for (const image of args.images) {
-        const data = await preprocessImage(image, pre);
+        // Each image on its own: a bad one is named and the others are still predicted.
+        let data: Float32Array;
+        try {
+          data = await preprocessImage(image, pre);
+        } catch (e) {
+          if (!(e instanceof SenetError)) throw e;
+          results.push({ image, error: e.message });
+          if (!args.json) process.stderr.write(`senet: ${e.message}\n`);
+          continue;
+        }
         const out = (await runner.run({ data, shape: [1, c, h, w] }, [output]))[output];
         const probs = toProbabilities(out.data);
         // Class names: the model's own labels, else ImageNet's in the model's order when it has 1000 classes.
@@ -56,16 +66,23 @@ export const predictCommand: CommandModule<object, PredictArgs> = {
     } finally {
       await runner.dispose();
     }
+    const failed = results.filter((r) => 'error' in r).length;
+    const fail = (): void => {
+      if (failed > 0) throw new SenetError(`${failed} of ${results.length} image(s) could not be read`);
+    };
     if (args.json) {
       process.stdout.write(JSON.stringify(results, null, 2) + '\n');
+      fail();
       return;
     }
     for (const r of results) {
+      if ('error' in r) continue;
       process.stdout.write(`${r.image}\n`);
       for (const t of r.top) {
         const name = t.synset ? `${t.synset} ${t.words}` : t.label ?? '';
         process.stdout.write(`  ${(t.probability * 100).toFixed(2).padStart(6)}%  ${String(t.index).padStart(4)}  ${name}\n`);
       }
     }
+    fail();
   },
 };

@@ -1,5 +1,6 @@
 import type { Argv, CommandModule } from 'yargs';
 import { UsageError } from '../../errors';
+import { checkOutputFiles } from '../outputs';
 import { blobFileKey, openRunner, readNpy, toFloat32, writeNpy, writeNpz, BACKEND_ORDER, type BackendName } from '../../runtime';
 
 interface RunArgs {
@@ -32,6 +33,8 @@ export const runCommand: CommandModule<object, RunArgs> = {
       .example('$0 run se-resnet-50.onnx -i x.npy -o prob.npy --threads 2', 'on ONNX Runtime') as unknown as Argv<RunArgs>,
   handler: async (args) => {
     const t0 = Date.now();
+    const inputs = [args.model, args.input];
+    checkOutputFiles([args.output], inputs);
     const blobs = args.blob !== undefined && args.blob.length > 0 ? args.blob : undefined;
     const arr = readNpy(args.input);
     const runner = await openRunner(args.model, { backend: args.backend as BackendName | undefined, threads: args.threads, fetch: blobs });
@@ -47,10 +50,10 @@ export const runCommand: CommandModule<object, RunArgs> = {
     if (args.output.endsWith('.npz')) {
       const out: Record<string, { data: Float32Array; shape: number[] }> = {};
       for (const n of names) out[blobFileKey(n)] = result[n];
-      writeNpz(args.output, out);
+      writeNpz(args.output, out, { inputs });
     } else {
       if (several) throw new UsageError(`${names.length} blobs (${names.join(', ')}) need an .npz output, not '${args.output}'`);
-      writeNpy(args.output, result[names[0]]);
+      writeNpy(args.output, result[names[0]], { inputs });
     }
     if (args.json) {
       const range = (d: Float32Array): [number, number] => {

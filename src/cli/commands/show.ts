@@ -3,6 +3,7 @@ import type { Argv, CommandModule } from 'yargs';
 import { renderNetPage } from '../../report';
 import { netTargetOptions, resolveNetTarget, type NetTargetArgs } from '../net-target';
 import { writeFileAtomic } from '../../atomic-write';
+import { checkOutputFiles } from '../outputs';
 
 interface ShowArgs extends NetTargetArgs {
   output: string;
@@ -11,9 +12,10 @@ interface ShowArgs extends NetTargetArgs {
 
 export function runShow(a: ShowArgs): { bytes: number; ms: number } {
   const t0 = Date.now();
+  checkOutputFiles([a.output], [a.target]);
   const r = resolveNetTarget(a);
   const page = renderNetPage(r.shapes, { source: r.source });
-  writeFileAtomic(a.output, page.html);
+  writeFileAtomic(a.output, page.html, { inputs: [a.target] });
   const bytes = Buffer.byteLength(page.html);
   const ms = Date.now() - t0;
   if (!a.quiet) {

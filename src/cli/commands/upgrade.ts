@@ -3,6 +3,7 @@ import { caffeType } from '../../schema';
 import { printText } from '../../textformat';
 import { readNetTextWithInfo } from '../../upgrade';
 import { writeFileAtomic } from '../../atomic-write';
+import { checkOutputFiles } from '../outputs';
 
 interface UpgradeArgs {
   file: string;
@@ -19,10 +20,11 @@ export const upgradeCommand: CommandModule<object, UpgradeArgs> = {
       .option('output', { alias: 'o', type: 'string', describe: 'write here (atomically) instead of stdout' })
       .example('$0 upgrade old.prototxt -o new.prototxt', 'upgrade a V1 net') as unknown as Argv<UpgradeArgs>,
   handler: (args) => {
+    checkOutputFiles([args.output], [args.file]);
     const { net, applied, warnings } = readNetTextWithInfo(args.file);
     for (const w of warnings) process.stderr.write(`senet: warning: ${w}\n`);
     const text = printText(net, caffeType('NetParameter'));
-    if (args.output !== undefined) writeFileAtomic(args.output, text);
+    if (args.output !== undefined) writeFileAtomic(args.output, text, { inputs: [args.file] });
     else process.stdout.write(text);
     process.stderr.write(
       applied.length > 0
