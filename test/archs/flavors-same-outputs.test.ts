@@ -70,8 +70,8 @@ describe.each(['se-resnet-50', 'se-resnext-50', 'se-bn-inception'])('%s: officia
     const layers = quickWeights(official);
     const a = run(official, layers);
     const b = run(bvlc, layers);
-    // Every blob both nets have (the trunk, the SE squeezes, the sums) agrees; the bvlc gate's own
-    // intermediate blobs (the reshaped gate) have no official counterpart.
+    // Every blob both nets have agrees; the bvlc gate's own intermediate blobs (the reshaped gate)
+    // have no official counterpart.
     let compared = 0;
     for (const [name, x] of a) {
       const y = b.get(name);
@@ -87,7 +87,9 @@ describe.each(['se-resnet-50', 'se-resnext-50', 'se-bn-inception'])('%s: officia
       // Axpy rounds a*X+Y once, Scale then Eltwise twice: a few ulps, carried along the trunk.
       expect(worst).toBeLessThanOrEqual(1e-5 * Math.max(peak, 1));
     }
-    expect(compared).toBeGreaterThan(100);
+    // Every blob of the official net (trunk, SE squeezes and gates, sums) has its bvlc counterpart.
+    expect([...a.keys()].filter((name) => !b.has(name))).toEqual([]);
+    expect(compared).toBe(a.size);
     expect(a.get('prob')!.data.length).toBe(10);
   });
 });

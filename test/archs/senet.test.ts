@@ -117,7 +117,11 @@ describe('flavours and options', () => {
       expect(net.layer!.filter((l) => l.type === 'Axpy' || l.type === 'Sigmoid' || (l.type === 'Scale' && l.bottom!.length > 1))).toEqual([]);
       const withSe = gen(id, { flavor: 'official' });
       const seCount = names(withSe).filter((n) => seLayer.test(n)).length;
-      expect(seCount).toBeGreaterThan(0);
+      // One SE module per residual block (3+4+6+3, 3+4+23+3, 3+8+36+3) or inception module (10):
+      // squeeze pool, down, its ReLU, up, sigmoid gate; SE-BN-Inception adds the gate's reshape and its Scale.
+      const modules = { 'se-resnet-50': 16, 'se-resnext-101': 33, 'senet-154': 50, 'se-bn-inception': 10 }[id]!;
+      expect(withSe.layer!.filter((l) => l.type === 'Sigmoid').length).toBe(modules);
+      expect(seCount).toBe(modules * (id === 'se-bn-inception' ? 7 : 5));
       expect(net.layer!.length).toBe(withSe.layer!.length - seCount);
     }
     if (id !== 'se-bn-inception') {

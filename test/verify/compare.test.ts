@@ -237,7 +237,11 @@ describe('parity end to end (converted net vs real-Caffe blobs)', () => {
     try {
       const rep = runParity(model, input, reference);
       expect(rep.failed).toBe(0);
-      expect(rep.passed).toBeGreaterThanOrEqual(3);
+      // Every layer top of the case was compared and passed.
+      expect(rep.results.filter((r) => r.verdict === 'pass').map((r) => r.blob)).toEqual(
+        expect.arrayContaining(['gap', 'gap_flat', 'scale_2b', 'bias_2b', 'scale_1b', 'scale_scalar', 'scale_hw', 'bias_1b']),
+      );
+      expect(rep.passed).toBe(rep.results.length);
       expect(rep.ok).toBe(true);
       // Nudge the middle compared blob (not the input) by 1%, saved as .npy files in a folder.
       const compared = rep.results.filter((r) => r.verdict === 'pass' && r.layers.length > 0);
