@@ -79,7 +79,7 @@ export function runModel(loaded: LoadedModel, input: HostArray, opts: RunOptions
   if (inputName === undefined) throw new SenetError(`${loaded.dir}: the model has no inputs`);
   if (metadata !== undefined) checkInputShape(loaded, input.shape, metadata.inputShape, 'NCHW');
   const toNhwc = metadata?.inputLayout === 'NHWC' && input.shape.length === 4;
-  if (input.shape.length > 0 && input.shape[0] === 0) throw new UsageError(`input has shape [${input.shape}]: a batch of 0, nothing to run`);
+  if (input.shape.length > 0 && input.shape[0] === 0) throw new SenetError(`input has shape [${input.shape}]: a batch of 0, nothing to run`);
   // Each name once: a repeated --blob fetches the same tensor.
   const requested = [...new Set(opts.outputs ?? model.outputNodes)];
   const fetch = requested.map((n) => resolveName(loaded, n));

@@ -95,7 +95,8 @@ export function checkModelJson(json: unknown, file: string, dir: string): Checke
     });
   });
   for (const n of nodes as Array<{ name: string; op: string }>) {
-    if (n.op === 'Const' && !weightNames.has(n.name) && !isObject((n as { attr?: Record<string, unknown> }).attr?.value)) {
+    // TF.js takes every constant's value from the weights (attr.value carries only dtype and shape).
+    if (n.op === 'Const' && !weightNames.has(n.name)) {
       throw bad(`constant '${n.name}' has no weight in the manifest`);
     }
   }

@@ -35,7 +35,8 @@ export const runCommand: CommandModule<object, RunArgs> = {
     const t0 = Date.now();
     const inputs = [args.model, args.input];
     checkOutputFiles([args.output], inputs);
-    const blobs = args.blob !== undefined && args.blob.length > 0 ? args.blob : undefined;
+    // Each blob once: a repeated --blob names the same tensor.
+    const blobs = args.blob !== undefined && args.blob.length > 0 ? [...new Set(args.blob)] : undefined;
     const arr = readNpy(args.input);
     const runner = await openRunner(args.model, { backend: args.backend as BackendName | undefined, threads: args.threads, fetch: blobs });
     if (!args.quiet && !args.json) process.stderr.write(runner.engine === 'tfjs' ? `senet: backend ${runner.label}\n` : `senet: ${runner.description}\n`);
@@ -48,7 +49,7 @@ export const runCommand: CommandModule<object, RunArgs> = {
     }
     const several = names.length > 1;
     if (args.output.endsWith('.npz')) {
-      const out: Record<string, { data: Float32Array; shape: number[] }> = {};
+      const out = Object.create(null) as Record<string, { data: Float32Array; shape: number[] }>;
       for (const n of names) out[blobFileKey(n)] = result[n];
       writeNpz(args.output, out, { inputs });
     } else {
