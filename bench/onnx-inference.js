@@ -19,6 +19,7 @@
  * ONNX conversion of SENet-154 no slower than TF.js. Needs `npm run build` first.
  *
  *   node bench/onnx-inference.js [--runs R] [--warmup W] [--only se-resnet-50] [--skip-wasm] [--images N]
+ *                                [--skip-models] [--skip-eval]   (parts of the run only)
  */
 'use strict';
 const fs = require('fs');
@@ -59,13 +60,13 @@ function simdLevel() {
 const hasOpenCv = () => fs.existsSync(PYTHON) && spawnSync(PYTHON, ['-c', 'import cv2, numpy'], { encoding: 'utf8' }).status === 0;
 
 /** The model's ONNX file beside its cached GraphModel (same caffemodel), made once. */
-function onnxFor(id, caffemodel, modelDir) {
+async function onnxFor(id, caffemodel, modelDir) {
   const file = path.join(modelDir, 'model.onnx');
   if (!fs.existsSync(file)) {
     const proto = path.join(CACHE, `${id}-official.prototxt`);
     generate(id, 'official', proto);
     const t = nowMs();
-    convertFiles(proto, caffemodel, file, { quiet: true, force: true });
+    await convertFiles(proto, caffemodel, file, { quiet: true, force: true });
     console.log(`  converted to ONNX -> ${file} (${((nowMs() - t) / 1000).toFixed(1)} s)`);
   }
   return file;
@@ -118,9 +119,9 @@ async function evalThroughput(onnxFile, images) {
   return { r, load: l };
 }
 
-function timeConvert(proto, caffemodel, out, format) {
+async function timeConvert(proto, caffemodel, out, format) {
   const t = nowMs();
-  convertFiles(proto, caffemodel, out, { quiet: true, force: true, format });
+  await convertFiles(proto, caffemodel, out, { quiet: true, force: true, format });
   return (nowMs() - t) / 1000;
 }
 
@@ -135,10 +136,10 @@ async function main() {
   const cv = hasOpenCv();
   if (!cv) console.log('OpenCV: /usr/bin/python3 has no cv2 (Debian: apt-get install python3-opencv); its column is skipped');
   const rows = [];
-  for (const id of MODELS.filter((m) => only === undefined || m === only)) {
+  for (const id of MODELS.filter((m) => (only === undefined || m === only) && !flag('skip-models'))) {
     console.log(`\n${id}:`);
     const { caffemodel, modelDir } = prepareModel(id, { size: 224 });
-    const onnx = onnxFor(id, caffemodel, modelDir);
+    const onnx = await onnxFor(id, caffemodel, modelDir);
     const row = { id };
     const modelRuns = id === 'senet-154' ? Math.max(2, Math.ceil(runs / 2)) : runs;
     for (const t of [1, 2]) {
@@ -170,10 +171,12 @@ async function main() {
 
   if (only === undefined || only === 'senet-154') {
     const { caffemodel, modelDir } = prepareModel('senet-154', { size: 224 });
-    const onnx = onnxFor('senet-154', caffemodel, modelDir);
+    const onnx = await onnxFor('senet-154', caffemodel, modelDir);
+    if (!flag('skip-eval')) {
     console.log(`\nsenet eval on SENet-154, ONNX Runtime 2 threads, batch ${BATCH}, ${images} JPEGs of 500x375 (decoding, resize 256, crop 224 included):`);
     const { r, load } = await evalThroughput(onnx, images);
     console.log(`  ${r.imagesPerSecond.toFixed(2)} images/s (${r.images} images in ${r.seconds.toFixed(1)} s) [load ${load}]; 50,000 images would take ${(50000 / r.imagesPerSecond / 3600).toFixed(2)} h`);
+    }
 
     console.log('\nconversion of SENet-154 (convertFiles, best of 2, alternating):');
     const proto = path.join(CACHE, 'senet-154-official.prototxt');
@@ -181,8 +184,8 @@ async function main() {
     try {
       const t = { onnx: [], tfjs: [] };
       for (let i = 0; i < 2; i++) {
-        t.tfjs.push(timeConvert(proto, caffemodel, path.join(work, 'tfjs'), 'tfjs'));
-        t.onnx.push(timeConvert(proto, caffemodel, path.join(work, 'model.onnx'), 'onnx'));
+        t.tfjs.push(await timeConvert(proto, caffemodel, path.join(work, 'tfjs'), 'tfjs'));
+        t.onnx.push(await timeConvert(proto, caffemodel, path.join(work, 'model.onnx'), 'onnx'));
       }
       const o = Math.min(...t.onnx);
       const j = Math.min(...t.tfjs);
