@@ -67,14 +67,14 @@ function timePythonParse(model, rounds, work) {
   return { impl, ms: Number(ms) };
 }
 
-function child(mode, args) {
+async function child(mode, args) {
   const t0 = process.hrtime.bigint();
   let info = '';
   if (mode === 'convert') {
     const { convertFiles } = require(path.join(DIST, 'convert'));
     const loaded = process.hrtime.bigint();
     const [proto, model, out] = args;
-    const r = convertFiles(proto, model, out, { quiet: true, force: true });
+    const r = await convertFiles(proto, model, out, { quiet: true, force: true });
     const ms = Number(process.hrtime.bigint() - loaded) / 1e6;
     info = `${r.layers} layers, ${r.folded.length} folded, ${r.modelJson.weightsManifest[0].paths.length} shards, ${r.weightBytes} weight bytes`;
     process.stdout.write(JSON.stringify({ ms, maxRssKB: process.resourceUsage().maxRSS, info }) + '\n');
