@@ -6,7 +6,7 @@
 import { UsageError } from '../errors';
 import { classifierPermutation, permuteClassifier, type LabelOrder } from '../imagenet';
 import type { LayerBlob, LayerShapes } from '../layers';
-import type { LayerParameter } from '../schema';
+import { layerParam, type LayerParameter } from '../schema';
 
 /** The class order recorded: the classifier layer and whether it was permuted (from -> to). */
 export interface ClassOrder {
@@ -78,7 +78,7 @@ export function applyClassOrder(
   if (from !== to) {
     const blobs = weights.get(name);
     if (blobs === undefined || blobs.length === 0) throw new UsageError(`classifier '${name}' has no weights to reorder`);
-    const transpose = params[c].inner_product_param?.transpose ?? false;
+    const transpose = layerParam(params[c], 'inner_product_param').transpose;
     const k = blobs[0].data.length / 1000;
     // As 2-D whatever the stored (possibly legacy 4-D) shape; the shapes are put back after.
     const permuted = permuteClassifier(

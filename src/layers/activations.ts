@@ -3,7 +3,7 @@
  * LRN and Softmax. One table, since they differ only in name, parameter field, checks,
  * conversion and reference kernel. Exp, Log, BNLL and Threshold have no conversion and no kernel.
  */
-import type { LayerParameter } from '../schema';
+import { layerParam, type LayerParameter } from '../schema';
 import type { FusedActivation, TensorRef } from '../tfgraph';
 import type { ConvertFn, LayerConverters } from './convert-api';
 import { singleOp } from './convert-util';
@@ -12,7 +12,7 @@ import type { OnnxConvertFn } from './onnx-api';
 import { scalar, singleOnnxOp } from './onnx-util';
 import { detExp, detTanh } from './det-math';
 import { type LayerHandler, type Shape, ONE, canonicalAxis, countOf, netError, noBlobs, noMacs } from './handler';
-import { type ForwardFn, canonAxis, mapValues } from './reference-api';
+import { type ForwardFn, mapValues } from './reference-api';
 
 function sameShapeHandler(
   type: string,
@@ -39,7 +39,7 @@ function sameShapeHandler(
 
 /** A ReLU layer's function as a TF activation: Relu, or LeakyRelu with Caffe's negative_slope. */
 export function reluActivation(layer: LayerParameter): FusedActivation {
-  const slope = layer.relu_param?.negative_slope ?? 0;
+  const slope = layerParam(layer, 'relu_param').negative_slope;
   return slope === 0 ? { op: 'Relu' } : { op: 'LeakyRelu', alpha: slope };
 }
 
@@ -47,7 +47,7 @@ const convertReLU: ConvertFn = (ctx) => [ctx.g.activation(ctx.inputs[0], reluAct
 
 const convertELU: ConvertFn = (ctx) => {
   const { g } = ctx;
-  const alpha = ctx.layer.elu_param?.alpha ?? 1;
+  const alpha = layerParam(ctx.layer, 'elu_param').alpha;
   const x = ctx.inputs[0];
   if (alpha === 1) return [g.elu(x, { name: ctx.outName(0) })];
   // max(x, 0) + alpha * (exp(min(x, 0)) - 1)
@@ -62,10 +62,10 @@ const convertELU: ConvertFn = (ctx) => {
 /** (shift + scale * x) ^ power, skipping the steps that are identities. */
 const convertPower: ConvertFn = (ctx) => {
   const { g } = ctx;
-  const p = ctx.layer.power_param ?? {};
-  const power = p.power ?? 1;
-  const scale = p.scale ?? 1;
-  const shift = p.shift ?? 0;
+  const p = layerParam(ctx.layer, 'power_param');
+  const power = p.power;
+  const scale = p.scale;
+  const shift = p.shift;
   let y = ctx.inputs[0];
   const steps: Array<(t: TensorRef, name: string) => TensorRef> = [];
   if (scale !== 1) steps.push((t, name) => g.mul(t, g.scalar(ctx.name('scale'), scale), { name }));
@@ -83,16 +83,16 @@ const convertPower: ConvertFn = (ctx) => {
  */
 const convertLRN: ConvertFn = (ctx) => {
   const { g } = ctx;
-  const p = ctx.layer.lrn_param ?? {};
-  const n = p.local_size ?? 5;
-  const alpha = p.alpha ?? 1;
-  const beta = p.beta ?? 0.75;
-  const k = p.k ?? 1;
+  const p = layerParam(ctx.layer, 'lrn_param');
+  const n = p.local_size;
+  const alpha = p.alpha;
+  const beta = p.beta;
+  const k = p.k;
   const x = ctx.inputs[0];
   const sq = g.square(x, { name: ctx.name('square') });
   const r = (n - 1) / 2;
   let scale: TensorRef;
-  if ((p.norm_region ?? 'ACROSS_CHANNELS') === 'ACROSS_CHANNELS') {
+  if (p.norm_region === 'ACROSS_CHANNELS') {
     const C = ctx.inputShapes[0][1];
     const band = new Float32Array(C * C);
     for (let i = 0; i < C; i++) for (let j = Math.max(0, i - r); j <= Math.min(C - 1, i + r); j++) band[i * C + j] = alpha / n;
@@ -111,8 +111,7 @@ const convertLRN: ConvertFn = (ctx) => {
 const convertSoftmax: ConvertFn = (ctx) => {
   const { g, layout } = ctx;
   const rank = ctx.inputShapes[0].length;
-  const a0 = ctx.layer.softmax_param?.axis ?? 1;
-  const ax = layout.tfAxis(a0 < 0 ? a0 + rank : a0, rank);
+  const ax = layout.tfAxis(canonicalAxis(ctx.layer, layerParam(ctx.layer, 'softmax_param').axis, rank), rank);
   const x = ctx.inputs[0];
   if (ax === rank - 1) return [g.softmax(x, { name: ctx.outName(0) })];
   const perm = [...Array(rank).keys()];
@@ -130,20 +129,20 @@ function elementwise(f: (layer: LayerParameter) => (v: number) => number): Forwa
 }
 
 const onnxReLU: OnnxConvertFn = (ctx) => {
-  const slope = ctx.layer.relu_param?.negative_slope ?? 0;
+  const slope = layerParam(ctx.layer, 'relu_param').negative_slope;
   if (slope === 0) return [ctx.g.op('Relu', [ctx.inputs[0]], ctx.outName(0))];
   return [ctx.g.op('LeakyRelu', [ctx.inputs[0]], ctx.outName(0), { alpha: float(slope) })];
 };
 
 /** ONNX Elu is Caffe's: x > 0 ? x : alpha * (exp(x) - 1). */
-const onnxELU: OnnxConvertFn = (ctx) => [ctx.g.op('Elu', [ctx.inputs[0]], ctx.outName(0), { alpha: float(ctx.layer.elu_param?.alpha ?? 1) })];
+const onnxELU: OnnxConvertFn = (ctx) => [ctx.g.op('Elu', [ctx.inputs[0]], ctx.outName(0), { alpha: float(layerParam(ctx.layer, 'elu_param').alpha) })];
 
 const onnxPower: OnnxConvertFn = (ctx) => {
   const { g } = ctx;
-  const p = ctx.layer.power_param ?? {};
-  const power = p.power ?? 1;
-  const scale = p.scale ?? 1;
-  const shift = p.shift ?? 0;
+  const p = layerParam(ctx.layer, 'power_param');
+  const power = p.power;
+  const scale = p.scale;
+  const shift = p.shift;
   const steps: Array<[string, string, number]> = [];
   if (scale !== 1) steps.push(['Mul', 'scale', scale]);
   if (shift !== 0) steps.push(['Add', 'shift', shift]);
@@ -161,13 +160,13 @@ const onnxPower: OnnxConvertFn = (ctx) => {
  */
 const onnxLRN: OnnxConvertFn = (ctx) => {
   const { g } = ctx;
-  const p = ctx.layer.lrn_param ?? {};
-  const n = p.local_size ?? 5;
-  const alpha = p.alpha ?? 1;
-  const beta = p.beta ?? 0.75;
+  const p = layerParam(ctx.layer, 'lrn_param');
+  const n = p.local_size;
+  const alpha = p.alpha;
+  const beta = p.beta;
   const x = ctx.inputs[0];
-  if ((p.norm_region ?? 'ACROSS_CHANNELS') === 'ACROSS_CHANNELS') {
-    return [g.op('LRN', [x], ctx.outName(0), { size: int(n), alpha: float(alpha), beta: float(beta), bias: float(p.k ?? 1) })];
+  if (p.norm_region === 'ACROSS_CHANNELS') {
+    return [g.op('LRN', [x], ctx.outName(0), { size: int(n), alpha: float(alpha), beta: float(beta), bias: float(p.k) })];
   }
   const r = (n - 1) / 2;
   const sq = g.op('Mul', [x, x], ctx.name('square'));
@@ -180,13 +179,13 @@ const onnxLRN: OnnxConvertFn = (ctx) => {
 
 const onnxSoftmax: OnnxConvertFn = (ctx) => {
   const rank = ctx.inputShapes[0].length;
-  const a = ctx.layer.softmax_param?.axis ?? 1;
-  return [ctx.g.op('Softmax', [ctx.inputs[0]], ctx.outName(0), { axis: int(a < 0 ? a + rank : a) })];
+  const axis = canonicalAxis(ctx.layer, layerParam(ctx.layer, 'softmax_param').axis, rank);
+  return [ctx.g.op('Softmax', [ctx.inputs[0]], ctx.outName(0), { axis: int(axis) })];
 };
 
 const forwardSoftmax: ForwardFn = (ctx) => {
   const x = ctx.bottoms[0];
-  const axis = canonAxis(ctx.layer.softmax_param?.axis ?? 1, x.shape.length);
+  const axis = canonicalAxis(ctx.layer, layerParam(ctx.layer, 'softmax_param').axis, x.shape.length);
   const outer = countOf(x.shape, 0, axis);
   const dim = x.shape[axis];
   const inner = countOf(x.shape, axis + 1);
@@ -209,17 +208,17 @@ const forwardSoftmax: ForwardFn = (ctx) => {
 };
 
 const forwardLRN: ForwardFn = (ctx) => {
-  const lp = ctx.layer.lrn_param ?? {};
-  const size = lp.local_size ?? 5;
-  const alpha = lp.alpha ?? 1;
-  const beta = lp.beta ?? 0.75;
-  const k = lp.k ?? 1;
+  const lp = layerParam(ctx.layer, 'lrn_param');
+  const size = lp.local_size;
+  const alpha = lp.alpha;
+  const beta = lp.beta;
+  const k = lp.k;
   const x = ctx.bottoms[0];
   const [N, C, H, W] = x.shape;
   const hw = H * W;
   const pre = (size - 1) / 2;
   const out = ctx.alloc(x.shape);
-  if ((lp.norm_region ?? 'ACROSS_CHANNELS') === 'ACROSS_CHANNELS') {
+  if (lp.norm_region === 'ACROSS_CHANNELS') {
     for (let n = 0; n < N; n++) {
       for (let c = 0; c < C; c++) {
         for (let i = 0; i < hw; i++) {
@@ -257,10 +256,10 @@ const forwardLRN: ForwardFn = (ctx) => {
 };
 
 const forwardPower = elementwise((layer) => {
-  const pp = layer.power_param ?? {};
-  const power = pp.power ?? 1;
-  const scale = pp.scale ?? 1;
-  const shift = pp.shift ?? 0;
+  const pp = layerParam(layer, 'power_param');
+  const power = pp.power;
+  const scale = pp.scale;
+  const shift = pp.shift;
   return (v) => {
     const b = shift + scale * v;
     return power === 1 ? b : power === 2 ? b * b : Math.pow(b, power);
@@ -270,7 +269,7 @@ const forwardPower = elementwise((layer) => {
 export const relu: LayerHandler = {
   ...sameShapeHandler('ReLU', 'relu_param', true, undefined, { tfjs: convertReLU, onnx: onnxReLU }),
   forward: elementwise((layer) => {
-    const s = layer.relu_param?.negative_slope ?? 0;
+    const s = layerParam(layer, 'relu_param').negative_slope;
     return (v) => (v > 0 ? v : v * s);
   }),
   category: 'act',
@@ -280,7 +279,7 @@ export const relu: LayerHandler = {
 export const elu: LayerHandler = {
   ...sameShapeHandler('ELU', 'elu_param', true, undefined, { tfjs: convertELU, onnx: onnxELU }),
   forward: elementwise((layer) => {
-    const alpha = layer.elu_param?.alpha ?? 1;
+    const alpha = layerParam(layer, 'elu_param').alpha;
     return (v) => (v > 0 ? v : alpha * (detExp(v) - 1));
   }),
   category: 'act',
@@ -312,14 +311,14 @@ export const absVal: LayerHandler = {
 };
 export const exp: LayerHandler = {
   ...sameShapeHandler('Exp', 'exp_param', true, (layer) => {
-    const base = layer.exp_param?.base ?? -1;
+    const base = layerParam(layer, 'exp_param').base;
     if (base !== -1 && base <= 0) throw netError(layer, `base must be positive or -1 (e), not ${base}`);
   }),
   docs: { notes: 'Shapes only: no conversion written yet.' },
 };
 export const log: LayerHandler = {
   ...sameShapeHandler('Log', 'log_param', true, (layer) => {
-    const base = layer.log_param?.base ?? -1;
+    const base = layerParam(layer, 'log_param').base;
     if (base !== -1 && base <= 0) throw netError(layer, `base must be positive or -1 (e), not ${base}`);
   }),
   docs: { notes: 'Shapes only: no conversion written yet.' },
@@ -329,7 +328,7 @@ export const threshold: LayerHandler = { ...sameShapeHandler('Threshold', 'thres
 // TEST-phase Dropout is the identity (Caffe scales at training time).
 export const dropout: LayerHandler = {
   ...sameShapeHandler('Dropout', 'dropout_param', true, (layer) => {
-    const ratio = layer.dropout_param?.dropout_ratio ?? 0.5;
+    const ratio = layerParam(layer, 'dropout_param').dropout_ratio;
     if (!(ratio >= 0 && ratio < 1)) throw netError(layer, `dropout_ratio must be in [0, 1), not ${ratio}`);
   }, { tfjs: singleOp((ctx, x, o) => ctx.g.identity(x, o)), onnx: singleOnnxOp('Identity') }),
   forward: elementwise(() => (v) => v),
@@ -339,7 +338,7 @@ export const dropout: LayerHandler = {
 export const lrn: LayerHandler = {
   ...sameShapeHandler('LRN', 'lrn_param', false, (layer, input) => {
     if (input.length !== 4) throw netError(layer, `input must have 4 axes (num, channels, height, width); got ${input.length}`);
-    const size = layer.lrn_param?.local_size ?? 5;
+    const size = layerParam(layer, 'lrn_param').local_size;
     if (size % 2 !== 1) throw netError(layer, `local_size must be odd, not ${size}`);
   }, { tfjs: convertLRN, onnx: onnxLRN }),
   forward: forwardLRN,
@@ -348,7 +347,7 @@ export const lrn: LayerHandler = {
 };
 export const softmax: LayerHandler = {
   ...sameShapeHandler('Softmax', 'softmax_param', true, (layer, input) => {
-    canonicalAxis(layer, layer.softmax_param?.axis ?? 1, input.length);
+    canonicalAxis(layer, layerParam(layer, 'softmax_param').axis, input.length);
   }, { tfjs: convertSoftmax, onnx: onnxSoftmax }),
   forward: forwardSoftmax,
   category: 'out',

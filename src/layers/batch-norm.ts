@@ -1,6 +1,6 @@
 /** BatchNorm: normalises over every axis but 1; its blobs are statistics, not learned. */
 import { UnsupportedLayerError } from '../errors';
-import type { LayerParameter } from '../schema';
+import { layerParam, type LayerParameter } from '../schema';
 import type { TensorRef } from '../tfgraph';
 import type { ConvertContext, ConvertFn, LayerBlob } from './convert-api';
 import { channelShape } from './convert-util';
@@ -14,7 +14,7 @@ export function batchNormAffine(layer: LayerParameter, blobs: readonly LayerBlob
   const [mean, variance, factorBlob] = blobs;
   const sf = factorBlob.data[0];
   const factor = sf === 0 ? 0 : 1 / sf;
-  const eps = layer.batch_norm_param?.eps ?? 1e-5;
+  const eps = layerParam(layer, 'batch_norm_param').eps;
   const c = mean.data.length;
   const mul = new Float64Array(c);
   const add = new Float64Array(c);
@@ -68,8 +68,8 @@ const forwardBatchNorm: ForwardFn = (ctx) => {
   const x = ctx.bottoms[0];
   const w = ctx.blobs;
   const round = ctx.num.round;
-  const bp = ctx.layer.batch_norm_param ?? {};
-  const eps = bp.eps ?? 1e-5;
+  const bp = layerParam(ctx.layer, 'batch_norm_param');
+  const eps = bp.eps;
   const C = x.shape.length > 1 ? x.shape[1] : 1;
   const outer = x.shape[0];
   const inner = countOf(x.shape, 2);

@@ -1,56 +1,51 @@
 /** Concat, Slice and Split: joining, cutting and copying blobs along one axis. */
-import type { LayerParameter } from '../schema';
+import { layerParam, type LayerParameter } from '../schema';
 import type { ConvertFn } from './convert-api';
 import { type LayerHandler, type Shape, ANY_FROM_1, bottomLabel, canonicalAxis, countOf, netError, noBlobs, noMacs, shapeText } from './handler';
-import { type ForwardFn, canonAxis } from './reference-api';
+import type { ForwardFn } from './reference-api';
 import { int } from '../onnx';
 import type { OnnxConvertFn } from './onnx-api';
 
-/** `axis`, or the legacy non-negative `concat_dim`/`slice_dim`; never both. */
-function legacyAxis(layer: LayerParameter, axis: number | undefined, legacy: number | undefined, legacyName: string, input: Shape): number {
-  if (axis !== undefined && legacy !== undefined) throw netError(layer, `either axis or ${legacyName} may be given, not both`);
+/**
+ * The axis of a Concat or Slice: the legacy non-negative concat_dim/slice_dim when given, else
+ * `axis` (its proto default when absent), canonicalised. Caffe refuses both at once.
+ */
+function joinAxis(layer: LayerParameter, field: 'concat_param' | 'slice_param', rank: number): number {
+  const legacyName = field === 'concat_param' ? 'concat_dim' : 'slice_dim';
+  const legacy = field === 'concat_param' ? layer.concat_param?.concat_dim : layer.slice_param?.slice_dim;
+  if (layer[field]?.axis !== undefined && legacy !== undefined) throw netError(layer, `either axis or ${legacyName} may be given, not both`);
   if (legacy !== undefined) {
-    if (legacy >= input.length) throw netError(layer, `${legacyName} ${legacy} is out of range for a blob with ${input.length} axes`);
+    if (legacy >= rank) throw netError(layer, `${legacyName} ${legacy} is out of range for a blob with ${rank} axes`);
     return legacy;
   }
-  return canonicalAxis(layer, axis ?? 1, input.length);
-}
-
-/** The axis as the converter reads it (the legacy field wins; shapes already checked them). */
-function convertAxis(axis: number | undefined, legacy: number | undefined, rank: number): number {
-  const a = legacy ?? axis ?? 1;
-  return a < 0 ? a + rank : a;
+  return canonicalAxis(layer, layerParam(layer, field).axis, rank);
 }
 
 const convertConcat: ConvertFn = (ctx) => {
-  const p = ctx.layer.concat_param ?? {};
   const rank = ctx.inputShapes[0].length;
   if (ctx.inputs.length === 1) return [ctx.g.identity(ctx.inputs[0], { name: ctx.outName(0) })];
-  return [ctx.g.concat(ctx.inputs, ctx.layout.tfAxis(convertAxis(p.axis, p.concat_dim, rank), rank), { name: ctx.outName(0) })];
+  return [ctx.g.concat(ctx.inputs, ctx.layout.tfAxis(joinAxis(ctx.layer, 'concat_param', rank), rank), { name: ctx.outName(0) })];
 };
 
 const convertSlice: ConvertFn = (ctx) => {
   const { g } = ctx;
-  const p = ctx.layer.slice_param ?? {};
   const rank = ctx.inputShapes[0].length;
-  const axis = convertAxis(p.axis, p.slice_dim, rank);
+  const axis = joinAxis(ctx.layer, 'slice_param', rank);
   const sizes = ctx.outputShapes.map((s) => s[axis]);
   const parts = g.splitV(ctx.inputs[0], sizes, ctx.layout.tfAxis(axis, rank), { name: ctx.name('split') });
   return parts.map((t, i) => g.identity(t, { name: ctx.outName(i) }));
 };
 
 const onnxConcat: OnnxConvertFn = (ctx) => {
-  const p = ctx.layer.concat_param ?? {};
   const rank = ctx.inputShapes[0].length;
   if (ctx.inputs.length === 1) return [ctx.g.op('Identity', [ctx.inputs[0]], ctx.outName(0))];
-  return [ctx.g.op('Concat', ctx.inputs, ctx.outName(0), { axis: int(convertAxis(p.axis, p.concat_dim, rank)) })];
+  return [ctx.g.op('Concat', ctx.inputs, ctx.outName(0), { axis: int(joinAxis(ctx.layer, 'concat_param', rank)) })];
 };
 
 /** ONNX Split (opset 13: the sizes are an input), one output per top. */
 const onnxSlice: OnnxConvertFn = (ctx) => {
   const { g } = ctx;
-  const p = ctx.layer.slice_param ?? {};
-  const axis = convertAxis(p.axis, p.slice_dim, ctx.inputShapes[0].length);
+  const axis = joinAxis(ctx.layer, 'slice_param', ctx.inputShapes[0].length);
   if (ctx.outputShapes.length === 1) return [g.op('Identity', [ctx.inputs[0]], ctx.outName(0))];
   const sizes = g.int64Const(ctx.name('sizes'), ctx.outputShapes.map((s) => s[axis]));
   return g.opN('Split', [ctx.inputs[0], sizes], ctx.outputShapes.map((_, i) => ctx.outName(i)), { axis: int(axis) });
@@ -62,8 +57,7 @@ const convertSplit: ConvertFn = (ctx) => ctx.outputShapes.map((_, i) => ctx.g.id
 
 const forwardConcat: ForwardFn = (ctx) => {
   const outShape = ctx.outputShapes[0];
-  const cp = ctx.layer.concat_param ?? {};
-  const axis = canonAxis(cp.axis ?? cp.concat_dim ?? 1, outShape.length);
+  const axis = joinAxis(ctx.layer, 'concat_param', outShape.length);
   const outer = countOf(outShape, 0, axis);
   const inner = countOf(outShape, axis + 1);
   const out = ctx.alloc(outShape);
@@ -78,8 +72,7 @@ const forwardConcat: ForwardFn = (ctx) => {
 
 const forwardSlice: ForwardFn = (ctx) => {
   const x = ctx.bottoms[0];
-  const sp = ctx.layer.slice_param ?? {};
-  const axis = canonAxis(sp.axis ?? sp.slice_dim ?? 1, x.shape.length);
+  const axis = joinAxis(ctx.layer, 'slice_param', x.shape.length);
   const outer = countOf(x.shape, 0, axis);
   const inner = countOf(x.shape, axis + 1);
   let offset = 0;
@@ -112,9 +105,8 @@ export const concat: LayerHandler = {
   tops: { min: 1, max: 1 },
   inPlaceOk: false,
   outputShapes(layer, inputShapes) {
-    const p = layer.concat_param ?? {};
     const first = inputShapes[0];
-    const axis = legacyAxis(layer, p.axis, p.concat_dim, 'concat_dim', first);
+    const axis = joinAxis(layer, 'concat_param', first.length);
     const out = first.slice();
     for (let i = 1; i < inputShapes.length; i++) {
       const s = inputShapes[i];
@@ -147,7 +139,7 @@ export const slice: LayerHandler = {
   inPlaceOk: false,
   outputShapes(layer, [input]) {
     const p = layer.slice_param ?? {};
-    const axis = legacyAxis(layer, p.axis, p.slice_dim, 'slice_dim', input);
+    const axis = joinAxis(layer, 'slice_param', input.length);
     const tops = layer.top?.length ?? 1;
     const dim = input[axis];
     const points = p.slice_point ?? [];

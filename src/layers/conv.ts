@@ -1,6 +1,6 @@
 /** Convolution and Deconvolution: Caffe's BaseConvolutionLayer geometry; Convolution's TF conversion and reference kernel; their random init. */
 import { UnsupportedLayerError } from '../errors';
-import type { ConvolutionParameter, LayerParameter } from '../schema';
+import { layerParam, type ConvolutionParameter, type LayerParameter } from '../schema';
 import type { TensorRef } from '../tfgraph';
 import type { ConvertFn } from './convert-api';
 import { convolve2d } from './conv-forward';
@@ -61,8 +61,10 @@ function perAxis(
 }
 
 export function convGeometry(layer: LayerParameter, input: Shape): ConvGeometry {
+  // Raw for the per-axis fields (a given pad_h overrides pad), resolved for the rest.
   const p = param(layer);
-  const channelAxis = canonicalAxis(layer, p.axis ?? 1, input.length);
+  const r = layerParam(layer, 'convolution_param');
+  const channelAxis = canonicalAxis(layer, r.axis, input.length);
   const n = input.length - channelAxis - 1;
   if (n < 1) throw netError(layer, `needs at least one spatial axis after the channel axis (input has ${input.length} axes)`);
   const kernel = perAxis(layer, 'kernel', p.kernel_size, p.kernel_h, p.kernel_w, n, undefined);
@@ -74,12 +76,12 @@ export function convGeometry(layer: LayerParameter, input: Shape): ConvGeometry 
   if (dilation.some((d) => d <= 0)) throw netError(layer, 'dilation must be nonzero');
   const numOutput = p.num_output ?? 0;
   if (numOutput <= 0) throw netError(layer, 'num_output must be set and positive');
-  const group = p.group ?? 1;
+  const group = r.group;
   if (group <= 0) throw netError(layer, 'group must be positive');
   const channels = input[channelAxis];
   if (channels % group !== 0) throw netError(layer, `input channels ${channels} are not a multiple of group ${group}`);
   if (numOutput % group !== 0) throw netError(layer, `num_output ${numOutput} is not a multiple of group ${group}`);
-  return { channelAxis, numOutput, group, biasTerm: p.bias_term ?? true, kernel, stride, pad, dilation };
+  return { channelAxis, numOutput, group, biasTerm: r.bias_term, kernel, stride, pad, dilation };
 }
 
 function convOutputShape(layer: LayerParameter, input: Shape, deconv: boolean): Shape {

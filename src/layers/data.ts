@@ -7,7 +7,7 @@
  * as unknown (-1). inferShapes replaces a top's shape with `inputShapes[top]` when given and
  * refuses to feed an unknown dimension to a later layer.
  */
-import type { BlobShape, LayerParameter } from '../schema';
+import { layerParam, type BlobShape, type LayerParameter } from '../schema';
 import { type LayerHandler, type Shape, ANY_FROM_1, NONE, netError, noBlobs, noMacs } from './handler';
 
 export const UNKNOWN = -1;
@@ -73,9 +73,9 @@ export const data: LayerHandler = {
   tops: { min: 1, max: 2 },
   inPlaceOk: false,
   outputShapes(layer) {
-    const p = layer.data_param ?? {};
+    const p = layerParam(layer, 'data_param');
     // data_param.crop_size is the deprecated place of transform_param.crop_size.
-    const crop = layer.transform_param?.crop_size ?? p.crop_size ?? 0;
+    const crop = layer.transform_param?.crop_size ?? p.crop_size;
     const [h, w] = imageSize(crop, 0, 0);
     return withLabel(layer, [batchOf(layer, p.batch_size), UNKNOWN, h, w]);
   },
@@ -95,11 +95,11 @@ export const imageData: LayerHandler = {
   tops: { min: 1, max: 2 },
   inPlaceOk: false,
   outputShapes(layer) {
-    const p = layer.image_data_param ?? {};
-    const crop = layer.transform_param?.crop_size ?? p.crop_size ?? 0;
-    const [h, w] = imageSize(crop, p.new_height ?? 0, p.new_width ?? 0);
-    const channels = (p.is_color ?? true) ? 3 : 1;
-    return withLabel(layer, [batchOf(layer, p.batch_size ?? 1), channels, h, w]);
+    const p = layerParam(layer, 'image_data_param');
+    const crop = layer.transform_param?.crop_size ?? p.crop_size;
+    const [h, w] = imageSize(crop, p.new_height, p.new_width);
+    const channels = p.is_color ? 3 : 1;
+    return withLabel(layer, [batchOf(layer, p.batch_size), channels, h, w]);
   },
   blobShapes: noBlobs,
   macs: noMacs,
@@ -117,7 +117,7 @@ export const memoryData: LayerHandler = {
   tops: { min: 1, max: 2 },
   inPlaceOk: false,
   outputShapes(layer) {
-    const p = layer.memory_data_param ?? {};
+    const p = layerParam(layer, 'memory_data_param');
     const image = [batchOf(layer, p.batch_size), p.channels ?? 0, p.height ?? 0, p.width ?? 0];
     if (image.some((d) => d <= 0)) throw netError(layer, 'batch_size, channels, height and width must all be positive');
     // MemoryData's label top is N x 1 x 1 x 1.
@@ -159,7 +159,7 @@ export const dummyData: LayerHandler = {
   tops: ANY_FROM_1,
   inPlaceOk: false,
   outputShapes(layer) {
-    const p = layer.dummy_data_param ?? {};
+    const p = layerParam(layer, 'dummy_data_param');
     const shapes = p.shape ?? [];
     const legacy = [p.num ?? [], p.channels ?? [], p.height ?? [], p.width ?? []];
     if (shapes.length > 0) {

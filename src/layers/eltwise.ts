@@ -1,4 +1,5 @@
 /** Eltwise: PROD, SUM (with optional coefficients) or MAX of equally shaped bottoms. */
+import { layerParam } from '../schema';
 import type { TensorRef } from '../tfgraph';
 import type { ConvertFn } from './convert-api';
 import type { OnnxConvertFn } from './onnx-api';
@@ -8,8 +9,8 @@ import type { ForwardFn } from './reference-api';
 
 const convertEltwise: ConvertFn = (ctx) => {
   const { g, layer } = ctx;
-  const p = layer.eltwise_param ?? {};
-  const op = p.operation ?? 'SUM';
+  const p = layerParam(layer, 'eltwise_param');
+  const op = p.operation;
   const xs = ctx.inputs;
   const chain = (f: (a: TensorRef, b: TensorRef, o: { name: string }) => TensorRef): TensorRef => {
     let y = xs[0];
@@ -29,8 +30,8 @@ const convertEltwise: ConvertFn = (ctx) => {
 /** PROD rounds each product to storage precision, as Caffe's float32 multiplies do. */
 const forwardEltwise: ForwardFn = (ctx) => {
   const { bottoms } = ctx;
-  const ep = ctx.layer.eltwise_param ?? {};
-  const op = ep.operation ?? 'SUM';
+  const ep = layerParam(ctx.layer, 'eltwise_param');
+  const op = ep.operation;
   const coeff = ep.coeff ?? [];
   const round = ctx.num.round;
   const out = ctx.alloc(bottoms[0].shape);
@@ -55,8 +56,8 @@ const forwardEltwise: ForwardFn = (ctx) => {
 /** ONNX: PROD as a chain of Mul (Caffe's order), MAX as one Max, SUM as Sum of the coefficient-scaled terms. */
 const onnxEltwise: OnnxConvertFn = (ctx) => {
   const { g } = ctx;
-  const p = ctx.layer.eltwise_param ?? {};
-  const op = p.operation ?? 'SUM';
+  const p = layerParam(ctx.layer, 'eltwise_param');
+  const op = p.operation;
   const xs = ctx.inputs;
   if (op === 'MAX') return [g.op('Max', xs, ctx.outName(0))];
   if (op === 'PROD') {
@@ -84,10 +85,10 @@ export const eltwise: LayerHandler = {
   // SUM and PROD start by overwriting the top, which would destroy an aliased bottom.
   inPlaceOk: false,
   outputShapes(layer, inputShapes) {
-    const p = layer.eltwise_param ?? {};
+    const p = layerParam(layer, 'eltwise_param');
     const coeff = p.coeff ?? [];
     if (coeff.length > 0) {
-      if ((p.operation ?? 'SUM') !== 'SUM') throw netError(layer, 'coeff is only for the SUM operation');
+      if (p.operation !== 'SUM') throw netError(layer, 'coeff is only for the SUM operation');
       if (coeff.length !== inputShapes.length) {
         throw netError(layer, `takes one coeff per bottom: ${coeff.length} coeffs for ${inputShapes.length} bottoms`);
       }

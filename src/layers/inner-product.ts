@@ -1,5 +1,5 @@
 /** InnerProduct: flattens the axes from `axis` on and multiplies by an N x K matrix. */
-import type { LayerParameter } from '../schema';
+import { layerParam, type LayerParameter } from '../schema';
 import type { TensorRef, WeightSource } from '../tfgraph';
 import type { ConvertFn } from './convert-api';
 import { heInit } from './conv';
@@ -7,23 +7,23 @@ import { int } from '../onnx';
 import type { OnnxConvertFn } from './onnx-api';
 import { batchFree, reshapeTo } from './onnx-util';
 import { type LayerHandler, type Shape, canonicalAxis, countOf, netError } from './handler';
-import { type ForwardFn, type RandomInitFn, canonAxis } from './reference-api';
+import type { ForwardFn, RandomInitFn } from './reference-api';
 
 function geometry(layer: LayerParameter, input: Shape): { axis: number; k: number; n: number; bias: boolean; transpose: boolean } {
-  const p = layer.inner_product_param ?? {};
-  const axis = canonicalAxis(layer, p.axis ?? 1, input.length);
+  const p = layerParam(layer, 'inner_product_param');
+  const axis = canonicalAxis(layer, p.axis, input.length);
   const n = p.num_output ?? 0;
   if (n <= 0) throw netError(layer, 'num_output must be set and positive');
-  return { axis, k: countOf(input, axis), n, bias: p.bias_term ?? true, transpose: p.transpose ?? false };
+  return { axis, k: countOf(input, axis), n, bias: p.bias_term, transpose: p.transpose };
 }
 
 const convertInnerProduct: ConvertFn = (ctx) => {
   const { g, layer, layout } = ctx;
-  const p = layer.inner_product_param ?? {};
+  const p = layerParam(layer, 'inner_product_param');
   const inShape = ctx.inputShapes[0];
   const rank = inShape.length;
-  const axis = (p.axis ?? 1) < 0 ? (p.axis ?? 1) + rank : (p.axis ?? 1);
-  const transpose = p.transpose ?? false;
+  const axis = canonicalAxis(layer, p.axis, rank);
+  const transpose = p.transpose;
   const w = ctx.blobs[0];
   const n = p.num_output ?? 0;
   const k = w.shape.reduce((a, b) => a * b, 1) / n;
@@ -45,7 +45,7 @@ const convertInnerProduct: ConvertFn = (ctx) => {
   }
   const outShape = ctx.outputShapes[0];
   const direct = outShape.length === 2 && axis === 1;
-  const hasBias = p.bias_term ?? true;
+  const hasBias = p.bias_term;
   const act = ctx.activation;
   const wt = { data, shape: [k, n] };
   let y: TensorRef;
@@ -70,14 +70,14 @@ const convertInnerProduct: ConvertFn = (ctx) => {
 /** Sums in float64, bias first, then k in order. */
 const forwardInnerProduct: ForwardFn = (ctx) => {
   const x = ctx.bottoms[0];
-  const ip = ctx.layer.inner_product_param ?? {};
-  const axis = canonAxis(ip.axis ?? 1, x.shape.length);
+  const ip = layerParam(ctx.layer, 'inner_product_param');
+  const axis = canonicalAxis(ctx.layer, ip.axis, x.shape.length);
   const M = countOf(x.shape, 0, axis);
   const K = countOf(x.shape, axis);
   const N = ip.num_output ?? 0;
-  const transpose = ip.transpose ?? false;
+  const transpose = ip.transpose;
   const weights = ctx.blobs[0].data;
-  const bias = (ip.bias_term ?? true) ? ctx.blobs[1].data : undefined;
+  const bias = ip.bias_term ? ctx.blobs[1].data : undefined;
   const out = ctx.alloc(ctx.outputShapes[0]);
   for (let m = 0; m < M; m++) {
     for (let n = 0; n < N; n++) {
@@ -91,7 +91,7 @@ const forwardInnerProduct: ForwardFn = (ctx) => {
 
 /** As Convolution's; a transposed InnerProduct's fan_in is the weight blob's axis 0. */
 const randomInnerProduct: RandomInitFn = (ctx) =>
-  heInit((w) => ((ctx.layer.inner_product_param?.transpose ?? false) ? w[0] : countOf(w, 1)))(ctx);
+  heInit((w) => (layerParam(ctx.layer, 'inner_product_param').transpose ? w[0] : countOf(w, 1)))(ctx);
 
 /** ONNX: Flatten at Caffe's axis (Caffe's element order already), Gemm with the stored weights. */
 const onnxInnerProduct: OnnxConvertFn = (ctx) => {

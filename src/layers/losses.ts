@@ -1,5 +1,5 @@
 /** Output-side layers: SoftmaxWithLoss, Accuracy, ArgMax, Silence. */
-import type { LayerParameter } from '../schema';
+import { layerParam, type LayerParameter } from '../schema';
 import { type LayerHandler, type Shape, ONE, NONE, ANY_FROM_1, bottomLabel, canonicalAxis, countOf, netError, noBlobs, noMacs, shapeText } from './handler';
 
 /** SoftmaxWithLoss and Accuracy take one label per position outside the class axis of the scores. */
@@ -22,7 +22,7 @@ export const softmaxWithLoss: LayerHandler = {
   tops: { min: 1, max: 2 },
   inPlaceOk: false,
   outputShapes(layer, [scores, labels]) {
-    const axis = canonicalAxis(layer, layer.softmax_param?.axis ?? 1, scores.length);
+    const axis = canonicalAxis(layer, layerParam(layer, 'softmax_param').axis, scores.length);
     checkLabelCount(layer, scores, labels, axis);
     // top[0] is the scalar loss; an optional top[1] receives the probabilities.
     return (layer.top?.length ?? 1) === 2 ? [[], scores.slice()] : [[]];
@@ -43,9 +43,9 @@ export const accuracy: LayerHandler = {
   tops: { min: 1, max: 2 },
   inPlaceOk: false,
   outputShapes(layer, [scores, labels]) {
-    const p = layer.accuracy_param ?? {};
-    const axis = canonicalAxis(layer, p.axis ?? 1, scores.length);
-    const topK = p.top_k ?? 1;
+    const p = layerParam(layer, 'accuracy_param');
+    const axis = canonicalAxis(layer, p.axis, scores.length);
+    const topK = p.top_k;
     if (topK > countOf(scores) / countOf(labels)) throw netError(layer, `top_k ${topK} must not exceed the number of classes`);
     checkLabelCount(layer, scores, labels, axis);
     // top[1], if present, holds the per-class accuracy.
@@ -65,8 +65,8 @@ export const argMax: LayerHandler = {
   tops: ONE,
   inPlaceOk: false,
   outputShapes(layer, [input]) {
-    const p = layer.argmax_param ?? {};
-    const topK = p.top_k ?? 1;
+    const p = layerParam(layer, 'argmax_param');
+    const topK = p.top_k;
     if (topK < 1) throw netError(layer, 'top_k must be at least 1');
     if (p.axis !== undefined) {
       const axis = canonicalAxis(layer, p.axis, input.length);

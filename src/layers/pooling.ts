@@ -1,5 +1,5 @@
 /** Pooling: Caffe's PoolingLayer geometry, including its ceil rounding and the pad clip; TF conversion. */
-import type { LayerParameter, PoolingParameter } from '../schema';
+import { layerParam, type LayerParameter, type PoolingParameter } from '../schema';
 import type { ConvertFn } from './convert-api';
 import { unsupported } from './convert-util';
 import { UnsupportedLayerError } from '../errors';
@@ -36,9 +36,11 @@ function pair(
 }
 
 export function poolGeometry(layer: LayerParameter, input: Shape): PoolGeometry {
+  // Raw for the fields whose presence matters (kernel, pad_h overriding pad, ...), resolved for the rest.
   const p: PoolingParameter = layer.pooling_param ?? {};
+  const r = layerParam(layer, 'pooling_param');
   if (input.length !== 4) throw netError(layer, `input must have 4 axes (num, channels, height, width); got ${input.length}`);
-  const global = p.global_pooling ?? false;
+  const global = r.global_pooling;
   let kernel: [number, number];
   if (global) {
     if (p.kernel_size !== undefined || p.kernel_h !== undefined || p.kernel_w !== undefined) {
@@ -56,18 +58,18 @@ export function poolGeometry(layer: LayerParameter, input: Shape): PoolGeometry 
   }
   if (kernel[0] <= 0 || kernel[1] <= 0) throw netError(layer, 'kernel dimensions must be greater than zero');
   // Unlike Convolution, Pooling wants both of pad_h/pad_w (and stride_h/stride_w) or neither.
-  const pad = pair(layer, 'pad', p.pad, p.pad_h, p.pad_w, 0);
-  const stride = pair(layer, 'stride', p.stride, p.stride_h, p.stride_w, 1);
+  const pad = pair(layer, 'pad', p.pad, p.pad_h, p.pad_w, r.pad);
+  const stride = pair(layer, 'stride', p.stride, p.stride_h, p.stride_w, r.stride);
   if (stride[0] <= 0 || stride[1] <= 0) throw netError(layer, 'stride must be greater than zero');
   if (global && (pad[0] !== 0 || pad[1] !== 0 || stride[0] !== 1 || stride[1] !== 1)) {
     throw netError(layer, 'with global_pooling only pad = 0 and stride = 1 are allowed');
   }
   if (pad[0] !== 0 || pad[1] !== 0) {
-    const pool = p.pool ?? 'MAX';
+    const pool = r.pool;
     if (pool !== 'MAX' && pool !== 'AVE') throw netError(layer, `padding is implemented only for MAX and AVE pooling, not ${pool}`);
     if (pad[0] >= kernel[0] || pad[1] >= kernel[1]) throw netError(layer, 'pad must be smaller than the kernel');
   }
-  return { kernel, stride, pad, global, roundMode: p.round_mode ?? 'CEIL' };
+  return { kernel, stride, pad, global, roundMode: r.round_mode };
 }
 
 /** One spatial output size, as Caffe's PoolingLayer::Reshape. */
@@ -89,7 +91,7 @@ export function pooledSize(input: number, kernel: number, stride: number, pad: n
 const convertPooling: ConvertFn = (ctx) => {
   const { g, layer } = ctx;
   if (ctx.outputShapes.length !== 1) throw unsupported(ctx, 'with a mask top is not supported');
-  const pool = layer.pooling_param?.pool ?? 'MAX';
+  const pool = layerParam(layer, 'pooling_param').pool;
   if (pool !== 'MAX' && pool !== 'AVE') throw unsupported(ctx, `pool ${pool} is not supported`);
   const inShape = ctx.inputShapes[0];
   const geo = poolGeometry(layer, inShape);
@@ -139,7 +141,7 @@ const forwardPooling: ForwardFn = (ctx) => {
   const x = ctx.bottoms[0];
   const outShape = ctx.outputShapes[0];
   const g = poolGeometry(p, x.shape);
-  const pool = p.pooling_param?.pool ?? 'MAX';
+  const pool = layerParam(p, 'pooling_param').pool;
   if (pool !== 'MAX' && pool !== 'AVE') throw new UnsupportedLayerError(p.name ?? '', 'Pooling', `pool ${pool} is not supported by the reference forward pass`);
   const [N, C, H, W] = x.shape;
   const [, , OH, OW] = outShape;
@@ -211,7 +213,7 @@ function aveCorrection(H: number, W: number, geo: PoolGeometry, oh: number, ow: 
 const onnxPooling: OnnxConvertFn = (ctx) => {
   const { g, layer } = ctx;
   if (ctx.outputShapes.length !== 1) throw unsupportedOnnx(ctx, 'with a mask top is not supported');
-  const pool = layer.pooling_param?.pool ?? 'MAX';
+  const pool = layerParam(layer, 'pooling_param').pool;
   if (pool !== 'MAX' && pool !== 'AVE') throw unsupportedOnnx(ctx, `pool ${pool} is not supported`);
   const inShape = ctx.inputShapes[0];
   const geo = poolGeometry(layer, inShape);
@@ -274,7 +276,7 @@ export const pooling: LayerHandler = {
     if (h <= 0 || w <= 0) throw netError(layer, `output size ${h}x${w} is not positive (input ${input[2]}x${input[3]})`);
     const out = [input[0], input[1], h, w];
     const tops = layer.top?.length ?? 1;
-    if (tops === 2 && (layer.pooling_param?.pool ?? 'MAX') !== 'MAX') {
+    if (tops === 2 && layerParam(layer, 'pooling_param').pool !== 'MAX') {
       throw netError(layer, 'only MAX pooling can have a second (mask) top');
     }
     return tops === 2 ? [out, out.slice()] : [out];

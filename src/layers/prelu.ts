@@ -1,4 +1,5 @@
 /** PReLU: ReLU with a learned negative slope per channel (axis 1) or one for all. */
+import { layerParam } from '../schema';
 import type { ConvertFn } from './convert-api';
 import { channelShape } from './convert-util';
 import { type LayerHandler, ONE, countOf, netError, noMacs } from './handler';
@@ -16,7 +17,7 @@ const convertPReLU: ConvertFn = (ctx) => {
 const forwardPReLU: ForwardFn = (ctx) => {
   const x = ctx.bottoms[0];
   const slopes = ctx.blobs[0].data;
-  const shared = ctx.layer.prelu_param?.channel_shared ?? false;
+  const shared = layerParam(ctx.layer, 'prelu_param').channel_shared;
   const c = x.shape.length > 1 ? x.shape[1] : 1;
   const inner = countOf(x.shape, 2);
   const out = ctx.alloc(x.shape);

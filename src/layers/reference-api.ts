@@ -111,7 +111,3 @@ export function mapValues(ctx: ForwardContext, x: Tensor<Values>, f: (v: number)
   return out;
 }
 
-/** Caffe's axis, negative from the end (shapes were checked by the handler's shape rule). */
-export function canonAxis(axis: number, n: number): number {
-  return axis < 0 ? axis + n : axis;
-}

@@ -1,4 +1,5 @@
 /** Reshape and Flatten: new shapes for the same data. */
+import { layerParam } from '../schema';
 import type { ConvertFn } from './convert-api';
 import type { OnnxConvertFn } from './onnx-api';
 import { batchFree, reshapeTo } from './onnx-util';
@@ -46,13 +47,13 @@ export const reshape: LayerHandler = {
   tops: ONE,
   inPlaceOk: false,
   outputShapes(layer, [input]) {
-    const p = layer.reshape_param ?? {};
+    const p = layerParam(layer, 'reshape_param');
     const dims = p.shape?.dim ?? [];
-    const axis = p.axis ?? 0;
+    const axis = p.axis;
     // axis counts positions between axes here, so -1 means "after the last axis".
     const start = axis >= 0 ? axis : input.length + axis + 1;
     if (start < 0 || start > input.length) throw netError(layer, `axis ${axis} is out of range for a blob with ${input.length} axes`);
-    const numAxes = p.num_axes ?? -1;
+    const numAxes = p.num_axes;
     if (numAxes < -1) throw netError(layer, `num_axes must be -1 or non-negative, not ${numAxes}`);
     const end = numAxes === -1 ? input.length : start + numAxes;
     if (end > input.length) throw netError(layer, `axis ${start} + num_axes ${numAxes} exceeds the ${input.length} axes of the bottom`);
@@ -101,9 +102,9 @@ export const flatten: LayerHandler = {
   tops: ONE,
   inPlaceOk: false,
   outputShapes(layer, [input]): Shape[] {
-    const p = layer.flatten_param ?? {};
-    const start = canonicalAxis(layer, p.axis ?? 1, input.length);
-    const end = canonicalAxis(layer, p.end_axis ?? -1, input.length, 'end_axis');
+    const p = layerParam(layer, 'flatten_param');
+    const start = canonicalAxis(layer, p.axis, input.length);
+    const end = canonicalAxis(layer, p.end_axis, input.length, 'end_axis');
     if (end < start) throw netError(layer, `end_axis ${end} comes before axis ${start}`);
     return [[...input.slice(0, start), countOf(input, start, end + 1), ...input.slice(end + 1)]];
   },

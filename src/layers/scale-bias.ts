@@ -2,23 +2,35 @@
  * Scale and Bias: multiply (add) a blob broadcast over bottom[0], either learned (one bottom)
  * or given as bottom[1]. The operand covers bottom[0]'s axes [axis, axis + num_axes).
  */
-import type { LayerParameter } from '../schema';
+import { layerParam, type LayerParameter } from '../schema';
 import type { ConvertFn } from './convert-api';
 import { hostOperand, tensorOperand } from './convert-util';
 import { type LayerHandler, type Shape, bottomLabel, canonicalAxis, countOf, netError, noMacs, shapeText } from './handler';
-import { type ForwardContext, type ForwardFn, type RandomInitFn, type Tensor, type Values, canonAxis, fillUniform } from './reference-api';
+import { type ForwardContext, type ForwardFn, type RandomInitFn, type Tensor, type Values, fillUniform } from './reference-api';
 import type { OnnxConvertContext, OnnxConvertFn } from './onnx-api';
 import { operandDims, valueOperand } from './onnx-util';
 
+/** Scale's and Bias's shared fields, resolved (layerParam). */
 interface BroadcastParam {
-  axis?: number;
-  num_axes?: number;
+  readonly axis: number;
+  readonly num_axes: number;
+}
+
+/** The resolved parameters of a Scale or Bias layer. */
+function broadcastParam(layer: LayerParameter): BroadcastParam {
+  return layer.type === 'Bias' ? layerParam(layer, 'bias_param') : layerParam(layer, 'scale_param');
+}
+
+/** The bottom[0] axis the operand starts at (a scalar operand: 0). */
+function operandAxis(layer: LayerParameter, opShape: Shape, rank: number): number {
+  return opShape.length === 0 ? 0 : canonicalAxis(layer, broadcastParam(layer).axis, rank);
 }
 
 /** Shape of the learned operand for the one-bottom form. */
-function learnedOperandShape(layer: LayerParameter, p: BroadcastParam, input: Shape): Shape {
-  const axis = canonicalAxis(layer, p.axis ?? 1, input.length);
-  const numAxes = p.num_axes ?? 1;
+function learnedOperandShape(layer: LayerParameter, input: Shape): Shape {
+  const p = broadcastParam(layer);
+  const axis = canonicalAxis(layer, p.axis, input.length);
+  const numAxes = p.num_axes;
   if (numAxes < -1) throw netError(layer, `num_axes must be -1 or non-negative, not ${numAxes}`);
   if (numAxes >= 0 && axis + numAxes > input.length) {
     throw netError(layer, `axis ${axis} + num_axes ${numAxes} exceeds the ${input.length} axes of ${bottomLabel(layer, 0)}`);
@@ -27,8 +39,8 @@ function learnedOperandShape(layer: LayerParameter, p: BroadcastParam, input: Sh
 }
 
 /** Checks that the operand fits bottom[0] at `axis` (a scalar operand fits anywhere). */
-function checkOperand(layer: LayerParameter, p: BroadcastParam, input: Shape, operand: Shape): void {
-  const axis = operand.length === 0 ? 0 : canonicalAxis(layer, p.axis ?? 1, input.length);
+function checkOperand(layer: LayerParameter, input: Shape, operand: Shape): void {
+  const axis = operandAxis(layer, operand, input.length);
   const fits = axis + operand.length <= input.length && operand.every((d, i) => input[axis + i] === d);
   if (!fits) {
     throw netError(
@@ -38,22 +50,22 @@ function checkOperand(layer: LayerParameter, p: BroadcastParam, input: Shape, op
   }
 }
 
-function operandShape(layer: LayerParameter, p: BroadcastParam, inputShapes: Shape[]): Shape {
-  const operand = inputShapes.length > 1 ? inputShapes[1] : learnedOperandShape(layer, p, inputShapes[0]);
-  checkOperand(layer, p, inputShapes[0], operand);
+function operandShape(layer: LayerParameter, inputShapes: Shape[]): Shape {
+  const operand = inputShapes.length > 1 ? inputShapes[1] : learnedOperandShape(layer, inputShapes[0]);
+  checkOperand(layer, inputShapes[0], operand);
   return operand;
 }
 
 /** Scale: y = x * s (+ b); s learned (one bottom) or bottom[1]; any axis / num_axes. */
 const convertScale: ConvertFn = (ctx) => {
   const { g, layer } = ctx;
-  const p = layer.scale_param ?? {};
+  const p = layerParam(layer, 'scale_param');
   const inShape = ctx.inputShapes[0];
   const rank = inShape.length;
   const two = ctx.inputs.length === 2;
   const opShape = two ? ctx.inputShapes[1] : ctx.blobs[0].shape;
-  const axis = opShape.length === 0 ? 0 : (p.axis ?? 1) < 0 ? (p.axis ?? 1) + rank : (p.axis ?? 1);
-  const hasBias = p.bias_term ?? false;
+  const axis = operandAxis(layer, opShape, rank);
+  const hasBias = p.bias_term;
   const biasBlob = hasBias ? ctx.blobs[two ? 0 : 1] : undefined;
   const s = two
     ? tensorOperand(ctx, ctx.inputs[1], opShape, axis, rank, 'scale')
@@ -71,11 +83,11 @@ const convertScale: ConvertFn = (ctx) => {
 
 const convertBias: ConvertFn = (ctx) => {
   const { g, layer } = ctx;
-  const p = layer.bias_param ?? {};
+  const p = layerParam(layer, 'bias_param');
   const rank = ctx.inputShapes[0].length;
   const two = ctx.inputs.length === 2;
   const opShape = two ? ctx.inputShapes[1] : ctx.blobs[0].shape;
-  const axis = opShape.length === 0 ? 0 : (p.axis ?? 1) < 0 ? (p.axis ?? 1) + rank : (p.axis ?? 1);
+  const axis = operandAxis(layer, opShape, rank);
   const b = two
     ? tensorOperand(ctx, ctx.inputs[1], opShape, axis, rank, 'bias')
     : (() => {
@@ -92,14 +104,13 @@ const convertBias: ConvertFn = (ctx) => {
 function forwardBroadcast(ctx: ForwardContext, isScale: boolean): Tensor<Values>[] {
   const { bottoms, blobs: w, layer: p } = ctx;
   const x = bottoms[0];
-  const bp = (isScale ? p.scale_param : p.bias_param) ?? {};
   const operand = bottoms.length > 1 ? bottoms[1].data : w[0].data;
   const opShape = bottoms.length > 1 ? bottoms[1].shape : w[0].shape;
-  const axis = opShape.length === 0 ? 0 : canonAxis(bp.axis ?? 1, x.shape.length);
+  const axis = operandAxis(p, opShape, x.shape.length);
   const outer = countOf(x.shape, 0, axis);
   const dim = countOf(opShape);
   const inner = countOf(x.shape, axis + opShape.length);
-  const biasBlob = isScale && (p.scale_param?.bias_term ?? false) ? w[bottoms.length > 1 ? 0 : 1].data : undefined;
+  const biasBlob = isScale && layerParam(p, 'scale_param').bias_term ? w[bottoms.length > 1 ? 0 : 1].data : undefined;
   const round = ctx.num.round;
   const out = ctx.alloc(x.shape);
   for (let o = 0; o < outer; o++) {
@@ -126,32 +137,32 @@ const randomScale: RandomInitFn = (ctx) =>
 
 const randomBias: RandomInitFn = (ctx) => ctx.blobShapes.map((s, i) => fillUniform(countOf(s), ctx.stream(i), -0.1, 0.1));
 /** The operand of Scale/Bias for ONNX: bottom[1] reshaped to broadcast, or learned blob `blob` as a constant. */
-function onnxOperand(ctx: OnnxConvertContext, p: BroadcastParam, blob: number, part: string): string {
+function onnxOperand(ctx: OnnxConvertContext, blob: number, part: string): string {
   const rank = ctx.inputShapes[0].length;
   const two = ctx.inputs.length === 2;
   const opShape = two ? ctx.inputShapes[1] : ctx.blobs[blob].shape;
-  const axis = opShape.length === 0 ? 0 : (p.axis ?? 1) < 0 ? (p.axis ?? 1) + rank : (p.axis ?? 1);
+  const axis = operandAxis(ctx.layer, opShape, rank);
   if (two) return valueOperand(ctx, ctx.inputs[1], opShape, axis, rank, part);
   return ctx.g.floatConst(ctx.name(part), ctx.weight(blob), operandDims(opShape, axis, rank));
 }
 
 const onnxScale: OnnxConvertFn = (ctx) => {
   const { g } = ctx;
-  const p = ctx.layer.scale_param ?? {};
+  const p = layerParam(ctx.layer, 'scale_param');
   const two = ctx.inputs.length === 2;
-  const hasBias = p.bias_term ?? false;
-  const s = onnxOperand(ctx, p, 0, 'scale');
+  const hasBias = p.bias_term;
+  const s = onnxOperand(ctx, 0, 'scale');
   const y = g.op('Mul', [ctx.inputs[0], s], hasBias ? ctx.name('mul') : ctx.outName(0));
   if (!hasBias) return [y];
   // The bias has the scale's shape, at the same axis.
   const rank = ctx.inputShapes[0].length;
   const opShape = two ? ctx.inputShapes[1] : ctx.blobs[0].shape;
-  const axis = opShape.length === 0 ? 0 : (p.axis ?? 1) < 0 ? (p.axis ?? 1) + rank : (p.axis ?? 1);
+  const axis = operandAxis(ctx.layer, opShape, rank);
   const b = g.floatConst(ctx.name('bias'), ctx.weight(two ? 0 : 1), operandDims(opShape, axis, rank));
   return [g.op('Add', [y, b], ctx.outName(0))];
 };
 
-const onnxBias: OnnxConvertFn = (ctx) => [ctx.g.op('Add', [ctx.inputs[0], onnxOperand(ctx, ctx.layer.bias_param ?? {}, 0, 'bias')], ctx.outName(0))];
+const onnxBias: OnnxConvertFn = (ctx) => [ctx.g.op('Add', [ctx.inputs[0], onnxOperand(ctx, 0, 'bias')], ctx.outName(0))];
 
 export const scale: LayerHandler = {
   type: 'Scale',
@@ -164,16 +175,16 @@ export const scale: LayerHandler = {
   tops: { min: 1, max: 1 },
   inPlaceOk: true,
   outputShapes(layer, inputShapes) {
-    operandShape(layer, layer.scale_param ?? {}, inputShapes);
+    operandShape(layer, inputShapes);
     return [inputShapes[0].slice()];
   },
   blobShapes(layer, inputShapes) {
-    const p = layer.scale_param ?? {};
-    const operand = operandShape(layer, p, inputShapes);
+    const p = layerParam(layer, 'scale_param');
+    const operand = operandShape(layer, inputShapes);
     const blobs: Shape[] = [];
     // With two bottoms the scale comes from bottom[1]; only the optional bias is learned.
     if (inputShapes.length === 1) blobs.push(operand.slice());
-    if (p.bias_term ?? false) blobs.push(operand.slice());
+    if (p.bias_term) blobs.push(operand.slice());
     return blobs;
   },
   macs: noMacs,
@@ -182,10 +193,10 @@ export const scale: LayerHandler = {
     // Folded only after a BatchNorm (the BN + Scale pair of ResNet-style nets).
     leads: false,
     foldable(layer, blobShapes, channels) {
-      const axis = layer.scale_param?.axis ?? 1;
+      const { axis } = layerParam(layer, 'scale_param');
       return (axis === 1 || axis === -3) && blobShapes.length >= 1 && blobShapes[0].length === 1 && blobShapes[0][0] === channels;
     },
-    affine: (layer, blobs) => ((layer.scale_param?.bias_term ?? false) ? { mul: blobs[0].data, add: blobs[1].data } : { mul: blobs[0].data }),
+    affine: (layer, blobs) => (layerParam(layer, 'scale_param').bias_term ? { mul: blobs[0].data, add: blobs[1].data } : { mul: blobs[0].data }),
   },
   forward: forwardScale,
   randomInit: randomScale,
@@ -202,11 +213,11 @@ export const bias: LayerHandler = {
   tops: { min: 1, max: 1 },
   inPlaceOk: true,
   outputShapes(layer, inputShapes) {
-    operandShape(layer, layer.bias_param ?? {}, inputShapes);
+    operandShape(layer, inputShapes);
     return [inputShapes[0].slice()];
   },
   blobShapes(layer, inputShapes) {
-    const operand = operandShape(layer, layer.bias_param ?? {}, inputShapes);
+    const operand = operandShape(layer, inputShapes);
     return inputShapes.length === 1 ? [operand] : [];
   },
   macs: noMacs,

@@ -23,7 +23,7 @@
 import { WeightsError } from '../errors';
 import { type LayerShapes, type RandomInitContext, countOf, fillNormal, inferShapes, inputBlobs, layerHandlers } from '../layers';
 import type { BlobData, LayerWeights } from '../caffemodel';
-import type { LayerParameter, NetParameter } from '../schema';
+import { layerParam, type LayerParameter, type NetParameter } from '../schema';
 import { type Tensor, referenceForward } from './forward';
 import { Rng } from './prng';
 
@@ -117,7 +117,7 @@ export function residualBranchScales(layers: readonly LayerShapes[], params: Rea
   layers.forEach((l, i) => {
     const d = Math.max(0, ...l.bottoms.map((b) => depth.get(b) ?? 0));
     if (l.type === 'Axpy' && l.bottoms.length === 3) trace(l.bottoms[1], i);
-    if (l.type === 'Eltwise' && (params.get(l.name)?.eltwise_param?.operation ?? 'SUM') === 'SUM') {
+    if (l.type === 'Eltwise' && layerParam(params.get(l.name) ?? {}, 'eltwise_param').operation === 'SUM') {
       const ds = l.bottoms.map((b) => depth.get(b) ?? 0);
       if (Math.max(...ds) > Math.min(...ds)) l.bottoms.forEach((b, k) => ds[k] === d && trace(b, i));
     }

@@ -1307,3 +1307,281 @@ export interface CaffeEnums {
 }
 
 export type CaffeEnumName = keyof CaffeEnums;
+
+// ---- resolved views: the fields with a declared default are always present ----
+
+/** caffe.BlobProto with its declared defaults filled in. */
+export type BlobProto_Resolved = BlobProto & Required<Pick<BlobProto, 'num' | 'channels' | 'height' | 'width'>>;
+
+/** caffe.Datum with its declared defaults filled in. */
+export type Datum_Resolved = Datum & Required<Pick<Datum, 'encoded'>>;
+
+/** caffe.FillerParameter with its declared defaults filled in. */
+export type FillerParameter_Resolved = FillerParameter & Required<Pick<FillerParameter, 'type' | 'value' | 'min' | 'max' | 'mean' | 'std' | 'sparse' | 'variance_norm'>>;
+
+/** caffe.NetParameter with its declared defaults filled in. */
+export type NetParameter_Resolved = NetParameter & Required<Pick<NetParameter, 'force_backward' | 'debug_info'>>;
+
+/** caffe.NetState with its declared defaults filled in. */
+export type NetState_Resolved = NetState & Required<Pick<NetState, 'phase' | 'level'>>;
+
+/** caffe.ParamSpec with its declared defaults filled in. */
+export type ParamSpec_Resolved = ParamSpec & Required<Pick<ParamSpec, 'lr_mult' | 'decay_mult'>>;
+
+/** caffe.SolverParameter with its declared defaults filled in. */
+export type SolverParameter_Resolved = SolverParameter & Required<Pick<SolverParameter, 'test_interval' | 'snapshot' | 'snapshot_diff' | 'solver_mode' | 'device_id' | 'test_compute_loss' | 'random_seed' | 'debug_info' | 'snapshot_after_train' | 'regularization_type' | 'solver_type' | 'delta' | 'test_initialization' | 'average_loss' | 'clip_gradients' | 'iter_size' | 'snapshot_format' | 'rms_decay' | 'momentum2' | 'type' | 'layer_wise_reduce'>>;
+
+/** caffe.SolverState with its declared defaults filled in. */
+export type SolverState_Resolved = SolverState & Required<Pick<SolverState, 'current_step'>>;
+
+/** caffe.TransformationParameter with its declared defaults filled in. */
+export type TransformationParameter_Resolved = TransformationParameter & Required<Pick<TransformationParameter, 'scale' | 'mirror' | 'crop_size' | 'force_color' | 'force_gray'>>;
+
+/** caffe.LossParameter with its declared defaults filled in. */
+export type LossParameter_Resolved = LossParameter & Required<Pick<LossParameter, 'normalization'>>;
+
+/** caffe.AccuracyParameter with its declared defaults filled in. */
+export type AccuracyParameter_Resolved = AccuracyParameter & Required<Pick<AccuracyParameter, 'top_k' | 'axis'>>;
+
+/** caffe.ArgMaxParameter with its declared defaults filled in. */
+export type ArgMaxParameter_Resolved = ArgMaxParameter & Required<Pick<ArgMaxParameter, 'out_max_val' | 'top_k'>>;
+
+/** caffe.BatchNormParameter with its declared defaults filled in. */
+export type BatchNormParameter_Resolved = BatchNormParameter & Required<Pick<BatchNormParameter, 'moving_average_fraction' | 'eps'>>;
+
+/** caffe.BiasParameter with its declared defaults filled in. */
+export type BiasParameter_Resolved = BiasParameter & Required<Pick<BiasParameter, 'axis' | 'num_axes'>>;
+
+/** caffe.ConcatParameter with its declared defaults filled in. */
+export type ConcatParameter_Resolved = ConcatParameter & Required<Pick<ConcatParameter, 'concat_dim' | 'axis'>>;
+
+/** caffe.ContrastiveLossParameter with its declared defaults filled in. */
+export type ContrastiveLossParameter_Resolved = ContrastiveLossParameter & Required<Pick<ContrastiveLossParameter, 'margin' | 'legacy_version'>>;
+
+/** caffe.ConvolutionParameter with its declared defaults filled in. */
+export type ConvolutionParameter_Resolved = ConvolutionParameter & Required<Pick<ConvolutionParameter, 'bias_term' | 'group' | 'pad_h' | 'pad_w' | 'engine' | 'axis' | 'force_nd_im2col'>>;
+
+/** caffe.CropParameter with its declared defaults filled in. */
+export type CropParameter_Resolved = CropParameter & Required<Pick<CropParameter, 'axis'>>;
+
+/** caffe.DataParameter with its declared defaults filled in. */
+export type DataParameter_Resolved = DataParameter & Required<Pick<DataParameter, 'scale' | 'crop_size' | 'mirror' | 'rand_skip' | 'backend' | 'force_encoded_color' | 'prefetch'>>;
+
+/** caffe.DropoutParameter with its declared defaults filled in. */
+export type DropoutParameter_Resolved = DropoutParameter & Required<Pick<DropoutParameter, 'dropout_ratio'>>;
+
+/** caffe.ELUParameter with its declared defaults filled in. */
+export type ELUParameter_Resolved = ELUParameter & Required<Pick<ELUParameter, 'alpha'>>;
+
+/** caffe.EltwiseParameter with its declared defaults filled in. */
+export type EltwiseParameter_Resolved = EltwiseParameter & Required<Pick<EltwiseParameter, 'operation' | 'stable_prod_grad'>>;
+
+/** caffe.EmbedParameter with its declared defaults filled in. */
+export type EmbedParameter_Resolved = EmbedParameter & Required<Pick<EmbedParameter, 'bias_term'>>;
+
+/** caffe.ExpParameter with its declared defaults filled in. */
+export type ExpParameter_Resolved = ExpParameter & Required<Pick<ExpParameter, 'base' | 'scale' | 'shift'>>;
+
+/** caffe.FlattenParameter with its declared defaults filled in. */
+export type FlattenParameter_Resolved = FlattenParameter & Required<Pick<FlattenParameter, 'axis' | 'end_axis'>>;
+
+/** caffe.HDF5DataParameter with its declared defaults filled in. */
+export type HDF5DataParameter_Resolved = HDF5DataParameter & Required<Pick<HDF5DataParameter, 'shuffle'>>;
+
+/** caffe.HingeLossParameter with its declared defaults filled in. */
+export type HingeLossParameter_Resolved = HingeLossParameter & Required<Pick<HingeLossParameter, 'norm'>>;
+
+/** caffe.ImageDataParameter with its declared defaults filled in. */
+export type ImageDataParameter_Resolved = ImageDataParameter & Required<Pick<ImageDataParameter, 'scale' | 'batch_size' | 'crop_size' | 'mirror' | 'rand_skip' | 'shuffle' | 'new_height' | 'new_width' | 'is_color' | 'root_folder'>>;
+
+/** caffe.InfogainLossParameter with its declared defaults filled in. */
+export type InfogainLossParameter_Resolved = InfogainLossParameter & Required<Pick<InfogainLossParameter, 'axis'>>;
+
+/** caffe.InnerProductParameter with its declared defaults filled in. */
+export type InnerProductParameter_Resolved = InnerProductParameter & Required<Pick<InnerProductParameter, 'bias_term' | 'axis' | 'transpose'>>;
+
+/** caffe.LRNParameter with its declared defaults filled in. */
+export type LRNParameter_Resolved = LRNParameter & Required<Pick<LRNParameter, 'local_size' | 'alpha' | 'beta' | 'norm_region' | 'k' | 'engine'>>;
+
+/** caffe.LogParameter with its declared defaults filled in. */
+export type LogParameter_Resolved = LogParameter & Required<Pick<LogParameter, 'base' | 'scale' | 'shift'>>;
+
+/** caffe.MVNParameter with its declared defaults filled in. */
+export type MVNParameter_Resolved = MVNParameter & Required<Pick<MVNParameter, 'normalize_variance' | 'across_channels' | 'eps'>>;
+
+/** caffe.PReLUParameter with its declared defaults filled in. */
+export type PReLUParameter_Resolved = PReLUParameter & Required<Pick<PReLUParameter, 'channel_shared'>>;
+
+/** caffe.PoolingParameter with its declared defaults filled in. */
+export type PoolingParameter_Resolved = PoolingParameter & Required<Pick<PoolingParameter, 'pool' | 'stride' | 'pad' | 'pad_h' | 'pad_w' | 'engine' | 'global_pooling' | 'round_mode'>>;
+
+/** caffe.PowerParameter with its declared defaults filled in. */
+export type PowerParameter_Resolved = PowerParameter & Required<Pick<PowerParameter, 'power' | 'scale' | 'shift'>>;
+
+/** caffe.PythonParameter with its declared defaults filled in. */
+export type PythonParameter_Resolved = PythonParameter & Required<Pick<PythonParameter, 'param_str' | 'share_in_parallel'>>;
+
+/** caffe.ReLUParameter with its declared defaults filled in. */
+export type ReLUParameter_Resolved = ReLUParameter & Required<Pick<ReLUParameter, 'negative_slope' | 'engine'>>;
+
+/** caffe.RecurrentParameter with its declared defaults filled in. */
+export type RecurrentParameter_Resolved = RecurrentParameter & Required<Pick<RecurrentParameter, 'num_output' | 'debug_info' | 'expose_hidden'>>;
+
+/** caffe.ReductionParameter with its declared defaults filled in. */
+export type ReductionParameter_Resolved = ReductionParameter & Required<Pick<ReductionParameter, 'operation' | 'axis' | 'coeff'>>;
+
+/** caffe.ReshapeParameter with its declared defaults filled in. */
+export type ReshapeParameter_Resolved = ReshapeParameter & Required<Pick<ReshapeParameter, 'axis' | 'num_axes'>>;
+
+/** caffe.SPPParameter with its declared defaults filled in. */
+export type SPPParameter_Resolved = SPPParameter & Required<Pick<SPPParameter, 'pool' | 'engine'>>;
+
+/** caffe.ScaleParameter with its declared defaults filled in. */
+export type ScaleParameter_Resolved = ScaleParameter & Required<Pick<ScaleParameter, 'axis' | 'num_axes' | 'bias_term'>>;
+
+/** caffe.SigmoidParameter with its declared defaults filled in. */
+export type SigmoidParameter_Resolved = SigmoidParameter & Required<Pick<SigmoidParameter, 'engine'>>;
+
+/** caffe.SliceParameter with its declared defaults filled in. */
+export type SliceParameter_Resolved = SliceParameter & Required<Pick<SliceParameter, 'slice_dim' | 'axis'>>;
+
+/** caffe.SoftmaxParameter with its declared defaults filled in. */
+export type SoftmaxParameter_Resolved = SoftmaxParameter & Required<Pick<SoftmaxParameter, 'engine' | 'axis'>>;
+
+/** caffe.SwishParameter with its declared defaults filled in. */
+export type SwishParameter_Resolved = SwishParameter & Required<Pick<SwishParameter, 'beta'>>;
+
+/** caffe.TanHParameter with its declared defaults filled in. */
+export type TanHParameter_Resolved = TanHParameter & Required<Pick<TanHParameter, 'engine'>>;
+
+/** caffe.ThresholdParameter with its declared defaults filled in. */
+export type ThresholdParameter_Resolved = ThresholdParameter & Required<Pick<ThresholdParameter, 'threshold'>>;
+
+/** caffe.TileParameter with its declared defaults filled in. */
+export type TileParameter_Resolved = TileParameter & Required<Pick<TileParameter, 'axis'>>;
+
+/** caffe.WindowDataParameter with its declared defaults filled in. */
+export type WindowDataParameter_Resolved = WindowDataParameter & Required<Pick<WindowDataParameter, 'scale' | 'crop_size' | 'mirror' | 'fg_threshold' | 'bg_threshold' | 'fg_fraction' | 'context_pad' | 'crop_mode' | 'cache_images' | 'root_folder'>>;
+
+/** caffe.V0LayerParameter with its declared defaults filled in. */
+export type V0LayerParameter_Resolved = V0LayerParameter & Required<Pick<V0LayerParameter, 'biasterm' | 'pad' | 'group' | 'stride' | 'pool' | 'dropout_ratio' | 'local_size' | 'alpha' | 'beta' | 'scale' | 'cropsize' | 'mirror' | 'k' | 'rand_skip' | 'det_fg_threshold' | 'det_bg_threshold' | 'det_fg_fraction' | 'det_context_pad' | 'det_crop_mode' | 'new_num' | 'new_channels' | 'new_height' | 'new_width' | 'shuffle_images' | 'concat_dim'>>;
+
+/** Every message type by its name, resolved (see resolveMessage). */
+export interface CaffeResolved {
+  BlobShape: BlobShape;
+  BlobProto: BlobProto_Resolved;
+  BlobProtoVector: BlobProtoVector;
+  Datum: Datum_Resolved;
+  FillerParameter: FillerParameter_Resolved;
+  NetParameter: NetParameter_Resolved;
+  NetState: NetState_Resolved;
+  NetStateRule: NetStateRule;
+  ParamSpec: ParamSpec_Resolved;
+  SolverParameter: SolverParameter_Resolved;
+  SolverState: SolverState_Resolved;
+  LayerParameter: LayerParameter;
+  TransformationParameter: TransformationParameter_Resolved;
+  LossParameter: LossParameter_Resolved;
+  AccuracyParameter: AccuracyParameter_Resolved;
+  ArgMaxParameter: ArgMaxParameter_Resolved;
+  BatchNormParameter: BatchNormParameter_Resolved;
+  BiasParameter: BiasParameter_Resolved;
+  ClipParameter: ClipParameter;
+  ConcatParameter: ConcatParameter_Resolved;
+  ContrastiveLossParameter: ContrastiveLossParameter_Resolved;
+  ConvolutionParameter: ConvolutionParameter_Resolved;
+  CropParameter: CropParameter_Resolved;
+  DataParameter: DataParameter_Resolved;
+  DropoutParameter: DropoutParameter_Resolved;
+  DummyDataParameter: DummyDataParameter;
+  ELUParameter: ELUParameter_Resolved;
+  EltwiseParameter: EltwiseParameter_Resolved;
+  EmbedParameter: EmbedParameter_Resolved;
+  ExpParameter: ExpParameter_Resolved;
+  FlattenParameter: FlattenParameter_Resolved;
+  HDF5DataParameter: HDF5DataParameter_Resolved;
+  HDF5OutputParameter: HDF5OutputParameter;
+  HingeLossParameter: HingeLossParameter_Resolved;
+  ImageDataParameter: ImageDataParameter_Resolved;
+  InfogainLossParameter: InfogainLossParameter_Resolved;
+  InnerProductParameter: InnerProductParameter_Resolved;
+  InputParameter: InputParameter;
+  LRNParameter: LRNParameter_Resolved;
+  LogParameter: LogParameter_Resolved;
+  MVNParameter: MVNParameter_Resolved;
+  MemoryDataParameter: MemoryDataParameter;
+  PReLUParameter: PReLUParameter_Resolved;
+  ParameterParameter: ParameterParameter;
+  PoolingParameter: PoolingParameter_Resolved;
+  PowerParameter: PowerParameter_Resolved;
+  PythonParameter: PythonParameter_Resolved;
+  ReLUParameter: ReLUParameter_Resolved;
+  RecurrentParameter: RecurrentParameter_Resolved;
+  ReductionParameter: ReductionParameter_Resolved;
+  ReshapeParameter: ReshapeParameter_Resolved;
+  SPPParameter: SPPParameter_Resolved;
+  ScaleParameter: ScaleParameter_Resolved;
+  SigmoidParameter: SigmoidParameter_Resolved;
+  SliceParameter: SliceParameter_Resolved;
+  SoftmaxParameter: SoftmaxParameter_Resolved;
+  SwishParameter: SwishParameter_Resolved;
+  TanHParameter: TanHParameter_Resolved;
+  ThresholdParameter: ThresholdParameter_Resolved;
+  TileParameter: TileParameter_Resolved;
+  WindowDataParameter: WindowDataParameter_Resolved;
+  V1LayerParameter: V1LayerParameter;
+  V0LayerParameter: V0LayerParameter_Resolved;
+}
+
+/** LayerParameter's message fields, resolved (see layerParam). */
+export interface ResolvedLayerParams {
+  transform_param: TransformationParameter_Resolved;
+  loss_param: LossParameter_Resolved;
+  accuracy_param: AccuracyParameter_Resolved;
+  argmax_param: ArgMaxParameter_Resolved;
+  concat_param: ConcatParameter_Resolved;
+  contrastive_loss_param: ContrastiveLossParameter_Resolved;
+  convolution_param: ConvolutionParameter_Resolved;
+  data_param: DataParameter_Resolved;
+  dropout_param: DropoutParameter_Resolved;
+  dummy_data_param: DummyDataParameter;
+  eltwise_param: EltwiseParameter_Resolved;
+  exp_param: ExpParameter_Resolved;
+  hdf5_data_param: HDF5DataParameter_Resolved;
+  hdf5_output_param: HDF5OutputParameter;
+  hinge_loss_param: HingeLossParameter_Resolved;
+  image_data_param: ImageDataParameter_Resolved;
+  infogain_loss_param: InfogainLossParameter_Resolved;
+  inner_product_param: InnerProductParameter_Resolved;
+  lrn_param: LRNParameter_Resolved;
+  memory_data_param: MemoryDataParameter;
+  mvn_param: MVNParameter_Resolved;
+  pooling_param: PoolingParameter_Resolved;
+  power_param: PowerParameter_Resolved;
+  relu_param: ReLUParameter_Resolved;
+  sigmoid_param: SigmoidParameter_Resolved;
+  softmax_param: SoftmaxParameter_Resolved;
+  slice_param: SliceParameter_Resolved;
+  tanh_param: TanHParameter_Resolved;
+  threshold_param: ThresholdParameter_Resolved;
+  window_data_param: WindowDataParameter_Resolved;
+  python_param: PythonParameter_Resolved;
+  prelu_param: PReLUParameter_Resolved;
+  spp_param: SPPParameter_Resolved;
+  reshape_param: ReshapeParameter_Resolved;
+  log_param: LogParameter_Resolved;
+  flatten_param: FlattenParameter_Resolved;
+  reduction_param: ReductionParameter_Resolved;
+  embed_param: EmbedParameter_Resolved;
+  tile_param: TileParameter_Resolved;
+  batch_norm_param: BatchNormParameter_Resolved;
+  elu_param: ELUParameter_Resolved;
+  bias_param: BiasParameter_Resolved;
+  scale_param: ScaleParameter_Resolved;
+  input_param: InputParameter;
+  crop_param: CropParameter_Resolved;
+  parameter_param: ParameterParameter;
+  recurrent_param: RecurrentParameter_Resolved;
+  swish_param: SwishParameter_Resolved;
+  clip_param: ClipParameter;
+}

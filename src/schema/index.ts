@@ -11,4 +11,5 @@ export {
   encodeMessage,
 } from './schema';
 export type { PlainMessage } from './schema';
+export { layerParam, resolveMessage } from './resolve';
 export * from './caffe.generated';

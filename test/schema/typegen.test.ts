@@ -23,7 +23,7 @@ describe('src/schema/caffe.generated.ts', () => {
 
   test('declares every message and enum with the representation of docs/design.md', () => {
     const root = caffeRoot();
-    expect(text.match(/^export interface \w+ \{$/gm)).toHaveLength(63 + 2); // messages + the two maps
+    expect(text.match(/^export interface \w+ \{$/gm)).toHaveLength(63 + 4); // messages + the two maps + the two resolved maps
     expect(text.match(/^export type \w+ = \(typeof \w+_NAMES\)\[number\];$/gm)).toHaveLength(26);
     expect(root.lookupType('caffe.LayerParameter').fieldsArray).toHaveLength(60);
     expect(text).toContain('  /** #13, default: CEIL */\n  round_mode?: PoolingParameter_RoundMode;');
