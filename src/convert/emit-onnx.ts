@@ -7,7 +7,8 @@
  */
 import type { OnnxConvertContext } from '../layers';
 import { OnnxGraph, SENET_METADATA_KEY } from '../onnx';
-import type { ModelMetadata, WeightSource } from '../tfgraph';
+import type { ModelMetadata } from '../model-metadata';
+import type { WeightSource } from '../tfgraph';
 import type { Emitter, EmitProgress, EmitResult } from './emitter';
 import { FileBlob } from './feed';
 import type { NetPlan } from './plan';

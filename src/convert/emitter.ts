@@ -3,7 +3,7 @@
  * model. The stages before (prepare, class order, fold/fuse) and after (metadata) are shared.
  */
 import type { ConvertTarget } from '../layers';
-import type { Layout4 } from '../tfgraph';
+import type { Layout4 } from '../model-metadata';
 import type { NetPlan } from './plan';
 
 export interface EmitProgress {

@@ -4,7 +4,7 @@
  */
 import { UsageError } from '../errors';
 import type { Shape } from '../layers';
-import type { ModelMetadata, PreprocessingInfo } from '../tfgraph';
+import type { ModelMetadata, PreprocessingInfo } from '../model-metadata';
 import type { ClassOrder } from './class-order';
 import type { EmitResult } from './emitter';
 import type { NetPlan } from './plan';

@@ -7,7 +7,7 @@ import { isObjectPrototypeKey } from '../tfgraph/graph-builder';
 import { NetError, UnsupportedLayerError, UsageError } from '../errors';
 import { droppedAtInference, inferShapes, layerHandlers, layerIncluded, layerRole, TARGET_NAMES, type ConvertTarget, type NetShapes } from '../layers';
 import type { LayerParameter, NetParameter } from '../schema';
-import type { PreprocessingInfo } from '../tfgraph';
+import type { PreprocessingInfo } from '../model-metadata';
 
 export interface PreparedNet {
   /** The TEST-phase layers, data layers made Input layers. */

@@ -12,7 +12,7 @@ import { createHash } from 'crypto';
 import { resolveOptions, senetArchs, type Flavor } from '../archs';
 import type { LabelOrder } from '../imagenet';
 import type { LayerParameter } from '../schema';
-import type { PreprocessingInfo } from '../tfgraph';
+import type { PreprocessingInfo } from '../model-metadata';
 
 export interface ReleasePolicy {
   /** Class order of the release's caffemodels. */

@@ -9,11 +9,10 @@
  * Permutations are "gather" arrays: `perm[newIndex] = oldIndex`, so `out[j] = in[perm[j]]`.
  */
 import { SenetError, UsageError } from '../errors';
-import type { ImagenetLabelOrder } from '../tfgraph/metadata';
 import { IMAGENET_DEVKIT_CLASSES } from './classes';
 
-/** The metadata's type (ModelExtra.labelOrder), so writer and readers share it. */
-export type LabelOrder = ImagenetLabelOrder;
+/** A class order (also the model metadata's ModelExtra.labelOrder, so writer and readers share it). */
+export type LabelOrder = 'senet' | 'standard';
 export const LABEL_ORDERS: readonly LabelOrder[] = ['senet', 'standard'];
 
 export interface ClassInfo {

@@ -9,7 +9,7 @@ import { GraphModel, loadGraphModel } from '@tensorflow/tfjs-converter';
 import { InputFileError } from '../errors';
 import { INPUT_LIMITS, readInputFile } from '../input-file';
 import { checkModelJson } from './validate-model';
-import { asModelMetadata, ModelMetadata } from '../tfgraph/metadata';
+import { asModelMetadata, ModelMetadata } from '../model-metadata';
 
 function readJson(file: string): tf.io.ModelJSON {
   const text = readInputFile(file, INPUT_LIMITS.text, 'a model.json').toString('utf8');

@@ -10,7 +10,7 @@ import * as path from 'path';
 import type * as Ort from 'onnxruntime-node';
 import { InputFileError, SenetError, UsageError } from '../errors';
 import { onnxBytesWithOutputs, readOnnxMetadata, SENET_METADATA_KEY } from '../onnx';
-import { asModelMetadata, type ModelMetadata } from '../tfgraph/metadata';
+import { asModelMetadata, type ModelMetadata } from '../model-metadata';
 import type { HostArray } from './run';
 
 export type OnnxDevice = 'cpu' | 'cuda';

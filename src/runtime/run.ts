@@ -5,7 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { SenetError, UsageError } from '../errors';
-import { Layout4 } from '../tfgraph/metadata';
+import { Layout4 } from '../model-metadata';
 import { LoadedModel } from './load';
 
 export interface HostArray {

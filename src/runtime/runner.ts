@@ -4,7 +4,7 @@
  * command that runs a model opens it here and says which engine and device ran.
  */
 import { UsageError } from '../errors';
-import type { ModelMetadata } from '../tfgraph/metadata';
+import type { ModelMetadata } from '../model-metadata';
 import { initBackend, type BackendName } from './backend';
 import { loadModel } from './load';
 import { isOnnxModelPath, loadOnnxModel, type OnnxDevice } from './onnx';

@@ -104,7 +104,7 @@ export interface Pool2dOptions {
   pads?: readonly [number, number, number, number];
   /**
    * Value the padding is filled with; default -Infinity for max pooling and 0 for average
-   * pooling (the zeros count in the divisor, as in Caffe's padded region).
+   * pooling (the zeros count in the divisor).
    */
   padValue?: number;
 }
@@ -273,7 +273,7 @@ export class GraphBuilder {
   }
 
   /**
-   * Grouped convolution (Caffe's `group`), which TF's Conv2D cannot express: DepthwiseConv2dNative
+   * Grouped convolution, which TF's Conv2D cannot express: DepthwiseConv2dNative
    * with channel multiplier Og, Reshape to [N,H,W,G,Cg,Og], Sum over Cg. The filter comes packed as
    * the depthwise filter [kh, kw, C, Og] (channel c = g*Cg + i, multiplier m carries group g's
    * W[.., i, m]), which the caller builds in one pass from its own weights.
@@ -465,7 +465,7 @@ export class GraphBuilder {
     return this.binary('Pow', a, b, opts.name);
   }
 
-  /** AddN: elementwise sum of same-shaped tensors (Caffe Eltwise SUM with unit coefficients). */
+  /** AddN: elementwise sum of same-shaped tensors. */
   addN(xs: readonly TensorRef[], opts: { name?: string } = {}): TensorRef {
     const name = this.uniqueName(opts.name ?? 'AddN');
     if (xs.length === 0) throw new GraphBuildError(name, 'AddN needs at least one input');
@@ -518,7 +518,7 @@ export class GraphBuilder {
   activation(x: TensorRef, act: FusedActivation, opts: { name?: string } = {}): TensorRef {
     return act.op === 'Relu' ? this.relu(x, opts) : this.leakyRelu(x, act.alpha, opts);
   }
-  /** LeakyRelu: x for x > 0, alpha*x otherwise (Caffe ReLU with negative_slope). */
+  /** LeakyRelu: x for x > 0, alpha*x otherwise. */
   leakyRelu(x: TensorRef, alpha: number, opts: { name?: string } = {}): TensorRef {
     return this.unary('LeakyRelu', x, opts.name, { alpha: attr.float(alpha) });
   }
@@ -598,7 +598,7 @@ export class GraphBuilder {
     }, [shape], xs[0].dtype)[0];
   }
 
-  /** SplitV: parts of the given sizes along `axis` (Caffe Slice). */
+  /** SplitV: parts of the given sizes along `axis`. */
   splitV(x: TensorRef, sizes: readonly number[], axis: number, opts: { name?: string } = {}): TensorRef[] {
     const name = this.uniqueName(opts.name ?? 'SplitV');
     const ax = normAxis(name, axis, x.shape.length);

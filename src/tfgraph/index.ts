@@ -1,4 +1,3 @@
 export * from './attrs';
 export * from './graph-builder';
-export * from './metadata';
 export * from './write';

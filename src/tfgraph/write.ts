@@ -9,7 +9,6 @@ import * as path from 'path';
 import { InputFileError, SenetError } from '../errors';
 import { DType, NodeDefJson, shapeJson, TensorShapeJson, tfDataType, TfDataType } from './attrs';
 import { GraphBuilder, weightByteLength } from './graph-builder';
-import { ModelMetadata } from './metadata';
 import { checkShardBytes, shardCount, shardWriter } from './shards';
 import { checkOutputTarget } from '../output-target';
 import { discardTemp, holdTemp, releaseTemp, removeStaleTemps, tempPathFor } from '../temp-files';
@@ -43,7 +42,7 @@ export interface ModelJson {
   modelTopology: { node: NodeDefJson[]; library: Record<string, never>; versions: { producer?: number } };
   weightsManifest: WeightsManifestGroupJson[];
   signature: { inputs: Record<string, SignatureTensorJson>; outputs: Record<string, SignatureTensorJson> };
-  userDefinedMetadata?: ModelMetadata | Record<string, unknown>;
+  userDefinedMetadata?: object;
 }
 
 export interface WriteGraphModelOptions {
@@ -51,8 +50,8 @@ export interface WriteGraphModelOptions {
   force?: boolean;
   /** The command's input files, which the folder must not replace or hold. */
   inputs?: readonly string[];
-  /** Free-form metadata (normally ModelMetadata); must not contain the reserved key `signature`. */
-  metadata?: ModelMetadata | Record<string, unknown>;
+  /** Free-form JSON metadata (the converter's ModelMetadata); must not contain the reserved key `signature`. */
+  metadata?: object;
   generatedBy?: string;
   convertedBy?: string;
   /** Maximum shard size in bytes (default 4 MiB). */

@@ -12,7 +12,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { InputFileError, SenetError, UsageError } from '../errors';
 import { createPool, isOnnxModelPath, readOnnxModelMetadata, type BackendName, type EngineLabel, type HostArray } from '../runtime';
-import { asModelMetadata, type ModelMetadata } from '../tfgraph/metadata';
+import { asModelMetadata, type ModelMetadata } from '../model-metadata';
 import { indexMap, readLabelList, type LabelOrder } from './labels';
 import { preprocessImage, preprocessingFor, type Mean, type PreprocessOptions } from './preprocess';
 import { publishedFor, type PublishedAccuracy } from './published';

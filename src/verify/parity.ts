@@ -12,7 +12,7 @@ import { convertNet, convertNetToOnnx, onnxMetadataProps, type ConvertProgress }
 import { InputFileError, SenetError } from '../errors';
 import { writeOnnxModel } from '../onnx';
 import { blobFileKey, isOnnxModelPath, loadModel, loadOnnxModel, readOnnxModelMetadata, runModel, readNpy, readNpz, toFloat32, type LoadedModel, type OnnxModel } from '../runtime';
-import type { ModelMetadata } from '../tfgraph/metadata';
+import type { ModelMetadata } from '../model-metadata';
 import { writeGraphModel } from '../tfgraph';
 import { readNetText } from '../upgrade';
 import { blobInfoFromLayers, compareBlobs, type BlobArray, type CompareOptions, type ModelBlobInfo, type ParityReport, type TruthArray } from './compare';

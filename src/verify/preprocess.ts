@@ -14,7 +14,7 @@ import * as fs from 'fs';
 import type SharpModule from 'sharp';
 import { readBinaryproto } from '../caffemodel';
 import { InputFileError, UsageError } from '../errors';
-import type { PreprocessingInfo } from '../tfgraph/metadata';
+import type { PreprocessingInfo } from '../model-metadata';
 
 export interface DecodedImage {
   /** HWC, 8-bit, RGB (3 channels) or gray (1). */

@@ -15,7 +15,7 @@ import { classifierPermutation } from '../../src/imagenet';
 import { inferShapes } from '../../src/layers';
 import { initBackend, loadModel, runModel } from '../../src/runtime';
 import type { NetParameter } from '../../src/schema';
-import { asModelMetadata, type ModelMetadata } from '../../src/tfgraph/metadata';
+import { asModelMetadata, type ModelMetadata } from '../../src/model-metadata';
 import { readNetText } from '../../src/upgrade';
 import { blobOrderFromMetadata, modelLabelOrder, readModelMetadata } from '../../src/verify';
 

@@ -1,7 +1,8 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { GraphBuilder, GraphBuildError, OutputExistsError, writeGraphModel, ModelMetadata } from '../../src/tfgraph';
+import type { ModelMetadata } from '../../src/model-metadata';
+import { GraphBuilder, GraphBuildError, OutputExistsError, writeGraphModel } from '../../src/tfgraph';
 import { initBackend, BackendName } from '../../src/runtime/backend';
 import { loadModel } from '../../src/runtime/load';
 import { runModel } from '../../src/runtime/run';

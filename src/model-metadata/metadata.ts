@@ -1,22 +1,21 @@
 /**
- * What senet-caffe records in model.json's `userDefinedMetadata`, so that a model folder is
- * self-describing: the runtime uses the layout fields to accept and return NCHW (Caffe's layout)
- * while the graph itself runs NHWC.
+ * What a converted model records about itself (model.json's `userDefinedMetadata`, an ONNX
+ * file's metadata_props), so that it is self-describing: Caffe blob names, class order,
+ * preprocessing, and the layout fields the runtime uses to accept and return NCHW (Caffe's
+ * layout) whatever the graph runs. The converter writes it; the runtime and verify read it.
  *
  * Note: tfjs-converter treats `userDefinedMetadata.signature` as the model signature, so that
  * key is reserved (writeGraphModel refuses it).
  */
+import type { LabelOrder } from '../imagenet';
 
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
 
 /** Memory layout of a rank-4 tensor. */
 export type Layout4 = 'NHWC' | 'NCHW';
 
-/**
- * The ImageNet class orders a 1000-way classifier may output (src/imagenet): 'standard' is Caffe's
- * sorted-synset order, 'senet' the ILSVRC2012 devkit order of the official SENet caffemodels.
- */
-export type ImagenetLabelOrder = 'senet' | 'standard';
+/** The ImageNet class orders a 1000-way classifier may output (see src/imagenet). */
+export type ImagenetLabelOrder = LabelOrder;
 
 /**
  * The keys of `ModelMetadata.extra` that senet-caffe writes (convert) and reads (parity, eval,
