@@ -11,6 +11,7 @@
 import { createHash } from 'crypto';
 import { resolveOptions, senetArchs, type Flavor } from '../archs';
 import type { LabelOrder } from '../imagenet';
+import { layerRole } from '../layers';
 import type { LayerParameter } from '../schema';
 import type { PreprocessingInfo } from '../model-metadata';
 
@@ -54,7 +55,7 @@ export function structureFingerprint(layers: readonly LayerParameter[]): string 
     const fields: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(l)) if (!NOT_STRUCTURE.has(k)) fields[k] = v;
     // The input's size and batch are the caller's (--input-shape); the rest of the net is the same.
-    if (l.type === 'Input') delete fields.input_param;
+    if (layerRole(l.type ?? '') === 'input') delete fields.input_param;
     h.update(JSON.stringify([(l.bottom ?? []).map(id), (l.top ?? []).map(id), canonical(fields)]));
     h.update('\n');
   }
@@ -85,7 +86,7 @@ function officialFingerprints(inputSize: number | undefined): Map<string, string
 
 /** Height of a square 4-axis Input, when the net has one. */
 function squareInputSize(layers: readonly LayerParameter[]): number | undefined {
-  const dims = layers.find((l) => l.type === 'Input')?.input_param?.shape?.[0]?.dim?.map(Number);
+  const dims = layers.find((l) => layerRole(l.type ?? '') === 'input')?.input_param?.shape?.[0]?.dim?.map(Number);
   return dims !== undefined && dims.length === 4 && dims[2] === dims[3] && dims[2] > 0 ? dims[2] : undefined;
 }
 
