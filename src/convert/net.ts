@@ -16,7 +16,7 @@ import type { OnnxGraph } from '../onnx';
 import type { ModelMetadata } from '../model-metadata';
 import type { GraphBuilder, TensorRef } from '../tfgraph';
 import { blobRewriter } from './blob-rewriter';
-import { applyClassOrder, type ClassOrder, type ClassOrderOptions } from './class-order';
+import { applyClassOrder, findClassifier, type ClassOrder, type ClassOrderOptions } from './class-order';
 import type { Emitter, EmitProgress, EmitResult } from './emitter';
 import { onnxEmitter } from './emit-onnx';
 import { tfjsEmitter } from './emit-tfjs';
@@ -117,7 +117,7 @@ export function convertWith<R extends EmitResult>(emitter: Emitter<R>, opts: Con
   const weights = matchLayerBlobs(layers.map((l) => ({ name: l.name, type: l.type })), opts.weights, (n) => byName.get(n)?.blobShapes);
   const unused = unusedLayerBlobs(layers, opts.weights);
   if (opts.strict === true && unused.length > 0) throw unusedWeightsError(unused);
-  const release = releasePolicyFor(params, opts.senetRelease);
+  const release = releasePolicyFor(params, opts.senetRelease, findClassifier(layers, params, shapes.outputs) !== undefined);
   const labels = applyClassOrder(net.name ?? '', opts, release?.labels, layers, params, shapes.outputs, weights);
   const plan = planNet(prepared, weights, blobRewriter(opts.consumeWeights ?? false, weights), { fuseActivations: emitter.fusesActivations });
   const emitted = emitter.emit(plan, opts.onProgress);

@@ -65,6 +65,9 @@ describe('release policy by structure', () => {
     const layers = testLayers(generated('se-resnet-50'));
     expect(releasePolicyFor(layers, undefined)).toBe(SENET_RELEASE);
     expect(releasePolicyFor(layers, false)).toBeUndefined();
+    // Without a 1000-way classifier a net is not compared at all (and true still applies).
+    expect(releasePolicyFor(layers, undefined, false)).toBeUndefined();
+    expect(releasePolicyFor(layers, true, false)).toBe(SENET_RELEASE);
     const b = new NetBuilder('plain');
     b.fc('fc', b.input('data', [1, 3, 2, 2]), { num_output: 3 });
     const plain = testLayers(b.build());
