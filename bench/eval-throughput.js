@@ -129,10 +129,10 @@ const cpuMs = (c) => (c.user + c.system) / 1000;
 /** Preprocessing alone (the engine's function, one image at a time): wall and CPU ms per image. */
 async function measurePreprocessing(modelDir, images, limit, channelOrder) {
   const md = readModelMetadata(modelDir);
-  const pre = preprocessingFor(md.inputShape, md.preprocessing, { channelOrder });
+  const pre = preprocessingFor(md.caffeInputShape, md.preprocessing, { channelOrder });
   const { root, files: all } = listImages(images);
   const files = limit !== undefined ? all.slice(0, limit) : all;
-  const [, c, h, w] = md.inputShape;
+  const [, c, h, w] = md.caffeInputShape;
   const buf = new Float32Array(c * h * w);
   const c0 = process.cpuUsage();
   const t0 = nowMs();

@@ -90,7 +90,7 @@ function emitOnnx(plan: NetPlan, graphName: string, onProgress?: (p: EmitProgres
  */
 export function onnxMetadataProps(m: ModelMetadata, shapes: ReadonlyMap<string, readonly number[]>): Array<[string, string]> {
   const props: Array<[string, string]> = [[SENET_METADATA_KEY, JSON.stringify(m)]];
-  props.push(['input', m.inputName], ['input_shape', m.inputShape.join(',')], ['input_layout', 'NCHW']);
+  props.push(['input', m.inputName], ['input_shape', m.caffeInputShape.join(',')], ['input_layout', 'NCHW']);
   const pre = m.preprocessing;
   if (pre?.mean !== undefined) props.push(['mean', pre.mean.join(',')]);
   if (pre?.scale !== undefined) props.push(['scale', String(pre.scale)]);

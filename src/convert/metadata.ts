@@ -4,7 +4,7 @@
  */
 import { UsageError } from '../errors';
 import type { Shape } from '../layers';
-import type { ModelMetadata, PreprocessingInfo } from '../model-metadata';
+import { METADATA_VERSION, graphInputShape, type ModelMetadata, type PreprocessingInfo } from '../model-metadata';
 import type { ClassOrder } from './class-order';
 import type { EmitResult } from './emitter';
 import type { NetPlan } from './plan';
@@ -56,11 +56,14 @@ export function modelMetadata(plan: NetPlan, emitted: EmitResult, classOrder: Cl
   // JSON.parse makes own properties of any key, so a blob named '__proto__' survives the round trip.
   const blobToTensor: Record<string, string> = Object.create(null) as Record<string, string>;
   for (const [name, t] of emitted.blobToTensor) blobToTensor[name] = t;
+  const caffeInputShape = [-1, ...plan.inputShape.slice(1)];
   const metadata: ModelMetadata = {
-    senetMetadataVersion: 1,
+    senetMetadataVersion: METADATA_VERSION,
     inputName: emitted.inputName,
     inputLayout: emitted.inputLayout,
-    inputShape: [-1, ...plan.inputShape.slice(1)],
+    // The graph input's own shape (NHWC for TF.js), and Caffe's NCHW that senet's runtime takes.
+    inputShape: graphInputShape(caffeInputShape, emitted.inputLayout),
+    caffeInputShape,
     tensorLayout: emitted.tensorLayout,
     outputNames: [...plan.outputs],
     blobToTensor,

@@ -3,6 +3,8 @@
  * file's metadata_props), so that it is self-describing: Caffe blob names, class order,
  * preprocessing, and the layout fields the runtime uses to accept and return NCHW (Caffe's
  * layout) whatever the graph runs. The converter writes it; the runtime and verify read it.
+ * Someone using the graph with stock `tf.loadGraphModel` reads `inputShape` in `inputLayout`
+ * order (what the graph's input takes) and `preprocessing`.
  *
  * Note: tfjs-converter treats `userDefinedMetadata.signature` as the model signature, so that
  * key is reserved (writeGraphModel refuses it).
@@ -49,15 +51,20 @@ export interface PreprocessingInfo {
   cropSize?: [number, number];
 }
 
+/** The metadata layout convert writes. Version 1 stored `inputShape` in NCHW order whatever `inputLayout` said. */
+export const METADATA_VERSION = 2;
+
 export interface ModelMetadata {
-  /** Version of this metadata layout. */
-  senetMetadataVersion: 1;
+  /** Version of this metadata layout (readers also accept 1, normalised by asModelMetadata). */
+  senetMetadataVersion: 1 | 2;
   /** Name of the graph's input Placeholder (also its signature key). */
   inputName: string;
   /** Layout of the input Placeholder in the graph; 'NHWC' means callers' NCHW is transposed at the boundary. */
   inputLayout: Layout4;
-  /** Input shape in Caffe's NCHW order; the batch may be -1 (free). */
+  /** The graph input's shape, in `inputLayout` order (e.g. [-1, 224, 224, 3]); the batch may be -1 (free). */
   inputShape: number[];
+  /** The same input in Caffe's NCHW order (e.g. [-1, 3, 224, 224]): what senet's runtime takes. */
+  caffeInputShape: number[];
   /** Layout of rank-4 intermediate tensors in the graph (normally 'NHWC'). */
   tensorLayout: Layout4;
   /** Names of the graph's outputs, in order. */
@@ -85,7 +92,7 @@ export function asModelMetadata(value: unknown): ModelMetadata | undefined {
   const m = value as Partial<ModelMetadata>;
   const layoutOk = (l: unknown): boolean => l === 'NHWC' || l === 'NCHW';
   if (
-    m.senetMetadataVersion !== 1 ||
+    (m.senetMetadataVersion !== 1 && m.senetMetadataVersion !== 2) ||
     typeof m.inputName !== 'string' ||
     !layoutOk(m.inputLayout) ||
     !layoutOk(m.tensorLayout) ||
@@ -94,10 +101,25 @@ export function asModelMetadata(value: unknown): ModelMetadata | undefined {
   ) {
     return undefined;
   }
+  const shapes = m.senetMetadataVersion === 1 ? versionOneShapes(m.inputShape, m.inputLayout!) : undefined;
+  if (shapes === undefined && !Array.isArray(m.caffeInputShape)) return undefined;
+  const base = { ...(m as ModelMetadata), ...shapes };
   const extra = m.extra;
-  if (extra === undefined || extra === null || typeof extra !== 'object') return m as ModelMetadata;
+  if (extra === undefined || extra === null || typeof extra !== 'object') return base;
   const clean: ModelExtra = { ...extra };
   if (clean.labelOrder !== undefined && clean.labelOrder !== 'senet' && clean.labelOrder !== 'standard') delete clean.labelOrder;
   if (clean.blobOrder !== undefined && !(Array.isArray(clean.blobOrder) && clean.blobOrder.every((b) => typeof b === 'string'))) delete clean.blobOrder;
-  return { ...(m as ModelMetadata), extra: clean };
+  return { ...base, extra: clean };
+}
+
+/** Version 1 wrote the NCHW shape under `inputShape`; readers get the version 2 fields. */
+function versionOneShapes(nchw: number[], layout: Layout4): Pick<ModelMetadata, 'inputShape' | 'caffeInputShape'> {
+  return { caffeInputShape: nchw.slice(), inputShape: layout === 'NHWC' ? graphInputShape(nchw, layout) : nchw.slice() };
+}
+
+/** An NCHW shape in the order of `layout` (rank-4 only; other ranks are the same in both). */
+export function graphInputShape(nchw: readonly number[], layout: Layout4): number[] {
+  if (layout === 'NCHW' || nchw.length !== 4) return nchw.slice();
+  const [n, c, h, w] = nchw;
+  return [n, h, w, c];
 }

@@ -97,7 +97,7 @@ export function randomInput(shape: readonly number[], seed = 1): HostArray {
 
 /** NCHW input shape with the batch set; the model's own shape comes from metadata (else the graph). */
 export function benchInputShape(loaded: LoadedModel | { dir: string; inputShape: readonly number[] | undefined }, batch: number | undefined): number[] {
-  const shape = 'model' in loaded ? loaded.metadata?.inputShape ?? loaded.model.inputs[0]?.shape : loaded.inputShape;
+  const shape = 'model' in loaded ? loaded.metadata?.caffeInputShape ?? loaded.model.inputs[0]?.shape : loaded.inputShape;
   if (shape === undefined || shape.length === 0) throw new UsageError(`${loaded.dir}: the model's input shape is unknown`);
   const rest = shape.slice(1);
   if (rest.some((d) => d < 0)) {

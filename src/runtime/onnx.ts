@@ -133,7 +133,7 @@ export async function loadOnnxModel(file: string, opts: OnnxLoadOptions = {}): P
   const s = session;
   const inputName = metadata?.inputName ?? s.inputNames[0];
   const graphIn = (s.inputMetadata as ReadonlyArray<{ name: string; isTensor: boolean; shape?: ReadonlyArray<number | string> }> | undefined)?.find((m) => m.name === inputName);
-  const inputShape = metadata?.inputShape ?? (graphIn?.isTensor ? graphIn.shape?.map((d) => (typeof d === 'number' ? d : -1)) : undefined);
+  const inputShape = metadata?.caffeInputShape ?? (graphIn?.isTensor ? graphIn.shape?.map((d) => (typeof d === 'number' ? d : -1)) : undefined);
   const outputNames = metadata?.outputNames ?? s.outputNames.filter((n) => !extra.includes(n));
   const fetchable = new Set(s.outputNames);
   return {

@@ -77,7 +77,7 @@ export function runModel(loaded: LoadedModel, input: HostArray, opts: RunOptions
   }
   const inputName = metadata?.inputName ?? model.inputs[0]?.name;
   if (inputName === undefined) throw new SenetError(`${loaded.dir}: the model has no inputs`);
-  if (metadata !== undefined) checkInputShape(loaded, input.shape, metadata.inputShape, 'NCHW');
+  if (metadata !== undefined) checkInputShape(loaded, input.shape, metadata.caffeInputShape, 'NCHW');
   const toNhwc = metadata?.inputLayout === 'NHWC' && input.shape.length === 4;
   if (input.shape.length > 0 && input.shape[0] === 0) throw new SenetError(`input has shape [${input.shape}]: a batch of 0, nothing to run`);
   // Each name once: a repeated --blob fetches the same tensor.

@@ -69,7 +69,7 @@ export async function openRunner(model: string, opts: RunnerOptions = {}): Promi
     path: model,
     metadata: loaded.metadata,
     outputNames,
-    inputShape: loaded.metadata?.inputShape ?? loaded.model.inputs[0]?.shape,
+    inputShape: loaded.metadata?.caffeInputShape ?? loaded.model.inputs[0]?.shape,
     run: async (input, outputs) => runModel(loaded, input, { outputs: outputs ?? outputNames }),
     dispose: async () => loaded.model.dispose(),
   };

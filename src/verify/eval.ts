@@ -191,7 +191,7 @@ export function matchLabels(files: readonly string[], labelsFile: string): numbe
 
 export async function evaluate(opts: EvalOptions): Promise<EvalResult> {
   const md = readModelMetadata(opts.modelDir);
-  const pre = preprocessingFor(md.inputShape, md.preprocessing, {
+  const pre = preprocessingFor(md.caffeInputShape, md.preprocessing, {
     mean: opts.mean, scale: opts.scale, resize: opts.resize, crop: opts.crop, channelOrder: opts.channelOrder,
   });
   const { root, files: listed } = listImages(opts.images);
@@ -203,8 +203,8 @@ export async function evaluate(opts: EvalOptions): Promise<EvalResult> {
   const labelOrder = opts.labelOrder ?? 'standard';
   const batch = opts.batch ?? 1;
   if (!Number.isInteger(batch) || batch < 1) throw new UsageError(`--batch must be a positive integer, got ${batch}`);
-  const [, c, h, w] = md.inputShape;
-  if (md.inputShape[0] > 0 && md.inputShape[0] !== batch) throw new UsageError(`the model takes batches of exactly ${md.inputShape[0]}; pass --batch ${md.inputShape[0]}`);
+  const [, c, h, w] = md.caffeInputShape;
+  if (md.caffeInputShape[0] > 0 && md.caffeInputShape[0] !== batch) throw new UsageError(`the model takes batches of exactly ${md.caffeInputShape[0]}; pass --batch ${md.caffeInputShape[0]}`);
   const output = md.outputNames[0];
 
   // More TF.js workers than batches or cores only cost memory (each holds the model): capped at both.
@@ -240,7 +240,7 @@ export async function evaluate(opts: EvalOptions): Promise<EvalResult> {
         good.forEach((k, j) => data.set(buf.subarray(k * plane, (k + 1) * plane), j * plane));
         input = { data, shape: [good.length, c, h, w] };
       }
-      if (md.inputShape[0] > 0 && good.length !== md.inputShape[0]) {
+      if (md.caffeInputShape[0] > 0 && good.length !== md.caffeInputShape[0]) {
         for (const k of good) failed.push({ file: files[idx[k]], error: 'its batch lost images and the model takes a fixed batch' });
       } else {
         const res = (await pool.run(input, [output]))[output];

@@ -96,7 +96,9 @@ describe('converter errors', () => {
     const weights: Weights = new Map([['fc', [{ shape: [2, 12], data: rand(24, 1) }, { shape: [2], data: rand(2, 2) }]]]);
     expect(() => convertNet({ net, weights: caffemodelOf(net, weights), phase: 'TEST' })).toThrow(UsageError);
     const c = convertNet({ net, weights: caffemodelOf(net, weights), phase: 'TEST', inputShape: [1, 3, 2, 2] });
-    expect(c.metadata.inputShape).toEqual([-1, 3, 2, 2]);
+    expect(c.metadata.caffeInputShape).toEqual([-1, 3, 2, 2]);
+    expect(c.metadata.inputLayout).toBe('NHWC');
+    expect(c.metadata.inputShape).toEqual([-1, 2, 2, 3]);
     expect(c.metadata.outputNames).toEqual(['fc']);
   });
 });
@@ -111,7 +113,8 @@ describe('senet convert / senet run', () => {
     expect(r.stderr).toMatch(/wrote/);
     const before = fs.readFileSync(path.join(out, 'model.json'), 'utf8');
     const meta = JSON.parse(before).userDefinedMetadata;
-    expect(meta.inputShape).toEqual([-1, 2, 6, 6]);
+    expect(meta.caffeInputShape).toEqual([-1, 2, 6, 6]);
+    expect(meta.inputShape).toEqual([-1, 6, 6, 2]);
     expect(meta.blobToTensor['conv1/3x3']).toBe('conv1/3x3');
 
     r = await cli(['convert', proto, model, '-o', out, '--quiet', '--mean', '1,2']);

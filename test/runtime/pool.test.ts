@@ -22,7 +22,7 @@ beforeAll(() => {
   const pooled = g.mean(gc, [1, 2], false, { name: 'gap' });
   g.output(g.softmax(g.matMul(pooled, randomArray([16, 10], 3), { name: 'fc' }), { name: 'prob' }));
   const md: ModelMetadata = {
-    senetMetadataVersion: 1, inputName: 'data', inputLayout: 'NHWC', inputShape: [-1, 8, 12, 12],
+    senetMetadataVersion: 2, inputName: 'data', inputLayout: 'NHWC', inputShape: [-1, 12, 12, 8], caffeInputShape: [-1, 8, 12, 12],
     tensorLayout: 'NHWC', outputNames: ['prob'],
   };
   writeGraphModel(modelDir, g, { metadata: md });

@@ -103,7 +103,7 @@ describe.each<BackendName>(['cpu', 'wasm'])('hand-built graphs on %s', (backend)
     const x = g.placeholder('data', [-1, 9, 10, 6]);
     g.output(g.conv2d(x, convW, { name: 'conv', pads: [1, 1, 1, 1] }));
     const md: ModelMetadata = {
-      senetMetadataVersion: 1, inputName: 'data', inputLayout: 'NHWC', inputShape: [-1, 6, 9, 10],
+      senetMetadataVersion: 2, inputName: 'data', inputLayout: 'NHWC', inputShape: [-1, 9, 10, 6], caffeInputShape: [-1, 6, 9, 10],
       tensorLayout: 'NHWC', outputNames: ['conv'], blobToTensor: { conv1: 'conv' },
     };
     const xNchw = nhwcToNchw(x0);
