@@ -15,6 +15,7 @@ import { createPool, isOnnxModelPath, readOnnxModelMetadata, type BackendName, t
 import { asModelMetadata, type ModelMetadata } from '../model-metadata';
 import { indexMap, readLabelList, type LabelOrder } from './labels';
 import { preprocessImage, preprocessingFor, type Mean, type PreprocessOptions } from './preprocess';
+import type { ProtocolName } from './protocols';
 import { publishedFor, type PublishedAccuracy } from './published';
 import { shardRange } from './eval-shard';
 
@@ -97,6 +98,8 @@ export interface EvalOptions {
   resize?: number;
   crop?: number;
   channelOrder?: 'BGR' | 'RGB' | 'GRAY';
+  /** Resize/crop protocol (protocols.ts); default 'auto', by the input size. */
+  protocol?: ProtocolName | 'auto';
   onProgress?: (p: EvalProgress) => void;
 }
 
@@ -192,7 +195,7 @@ export function matchLabels(files: readonly string[], labelsFile: string): numbe
 export async function evaluate(opts: EvalOptions): Promise<EvalResult> {
   const md = readModelMetadata(opts.modelDir);
   const pre = preprocessingFor(md.caffeInputShape, md.preprocessing, {
-    mean: opts.mean, scale: opts.scale, resize: opts.resize, crop: opts.crop, channelOrder: opts.channelOrder,
+    mean: opts.mean, scale: opts.scale, resize: opts.resize, crop: opts.crop, channelOrder: opts.channelOrder, protocol: opts.protocol,
   });
   const { root, files: listed } = listImages(opts.images);
   const all = opts.limit !== undefined ? listed.slice(0, opts.limit) : listed;

@@ -5,6 +5,7 @@ export * from './parity';
 export * from './truth';
 export * from './labels';
 export * from './preprocess';
+export * from './protocols';
 export * from './published';
 export * from './eval';
 export * from './parity-html';

@@ -15,6 +15,7 @@ import type SharpModule from 'sharp';
 import { readBinaryproto } from '../caffemodel';
 import { InputFileError, UsageError } from '../errors';
 import type { PreprocessingInfo } from '../model-metadata';
+import { autoProtocol, describeResize, protocolResize, type ProtocolName, type ResizeRule } from './protocols';
 
 export interface DecodedImage {
   /** HWC, 8-bit, RGB (3 channels) or gray (1). */
@@ -28,8 +29,12 @@ export interface DecodedImage {
 export type Mean = { kind: 'channel'; values: number[] } | { kind: 'pixel'; data: Float32Array; shape: [number, number, number] };
 
 export interface PreprocessOptions {
-  /** Shorter side after resizing; 0 = no resize. */
+  /** Shorter side after resizing (both sides with `warp`); 0 = no resize. */
   resize: number;
+  /** Resize to resize x resize without keeping the aspect ratio (BVLC's 256x256 training images). */
+  warp?: boolean;
+  /** The protocol (protocols.ts) that chose the resize, 'custom' when --resize gave it. */
+  protocol?: ProtocolName | 'custom';
   /** Crop [height, width], centred. */
   crop: [number, number];
   channelOrder: 'BGR' | 'RGB' | 'GRAY';
@@ -72,9 +77,10 @@ export async function decodeImage(input: string | Buffer, gray = false): Promise
   return { data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength), width: info.width, height: info.height, channels: channels as 1 | 3 };
 }
 
-/** Size after resizing the shorter side to `shorter` (the longer side rounded to nearest). */
-export function resizedSize(width: number, height: number, shorter: number): [number, number] {
+/** Size after resizing the shorter side to `shorter` (the longer side rounded to nearest), or both sides with `warp`. */
+export function resizedSize(width: number, height: number, shorter: number, warp = false): [number, number] {
   if (shorter <= 0) return [width, height];
+  if (warp) return [shorter, shorter];
   if (width <= height) return [shorter, Math.max(1, Math.round((height * shorter) / width))];
   return [Math.max(1, Math.round((width * shorter) / height)), shorter];
 }
@@ -104,8 +110,8 @@ function axisTaps(src: number, dst: number, off: number, n: number): { i0: Int32
  * Resizes (shorter side -> `resize`) and centre-crops; returns HWC 8-bit pixels of the crop.
  * Crop offsets as Caffe's DataTransformer: floor((size - crop) / 2).
  */
-export function resizeAndCrop(img: DecodedImage, resize: number, crop: [number, number]): { data: Uint8Array; offset: [number, number]; resized: [number, number] } {
-  const [rw, rh] = resizedSize(img.width, img.height, resize);
+export function resizeAndCrop(img: DecodedImage, resize: number, crop: [number, number], warp = false): { data: Uint8Array; offset: [number, number]; resized: [number, number] } {
+  const [rw, rh] = resizedSize(img.width, img.height, resize, warp);
   const [ch, cw] = crop;
   if (ch > rh || cw > rw) throw new UsageError(`crop ${ch}x${cw} is larger than the resized image ${rh}x${rw}`);
   const oy = Math.floor((rh - ch) / 2);
@@ -169,7 +175,7 @@ export function toModelInput(pixels: Uint8Array, h: number, w: number, srcChanne
 /** Full pipeline for one image. */
 export async function preprocessImage(input: string | Buffer, opts: PreprocessOptions, out?: Float32Array, at = 0): Promise<Float32Array> {
   const img = await decodeImage(input, opts.channelOrder === 'GRAY');
-  const { data } = resizeAndCrop(img, opts.resize, opts.crop);
+  const { data } = resizeAndCrop(img, opts.resize, opts.crop, opts.warp === true);
   return toModelInput(data, opts.crop[0], opts.crop[1], img.channels, opts, out, at);
 }
 
@@ -189,16 +195,24 @@ export function parseMean(text: string): Mean {
   return { kind: 'channel', values: nums };
 }
 
+/** What may override a model's preprocessing (the eval / predict / preprocess flags). */
+export interface PreprocessFlags {
+  mean?: Mean;
+  scale?: number;
+  resize?: number;
+  crop?: number;
+  channelOrder?: 'BGR' | 'RGB' | 'GRAY';
+  /** A named resize/crop protocol (protocols.ts); default 'auto', chosen by the input size. */
+  protocol?: ProtocolName | 'auto';
+}
+
 /**
  * Preprocessing for a model: flags override the model's metadata, which overrides the ImageNet
- * defaults. The crop is the model's input size; the default resize is 256 for a 224 input (the
- * ImageNet protocol) and the crop size otherwise (no margin: e.g. CIFAR's 32x32 images as they are).
+ * defaults. The crop is the model's input size; the resize comes from the protocol (protocols.ts:
+ * by default chosen by the input size, e.g. shorter side 256 for 224 and 227, none for CIFAR's
+ * 32x32), unless `resize` gives it.
  */
-export function preprocessingFor(
-  inputShape: readonly number[],
-  pre: PreprocessingInfo | undefined,
-  flags: { mean?: Mean; scale?: number; resize?: number; crop?: number; channelOrder?: 'BGR' | 'RGB' | 'GRAY' },
-): PreprocessOptions {
+export function preprocessingFor(inputShape: readonly number[], pre: PreprocessingInfo | undefined, flags: PreprocessFlags): PreprocessOptions {
   if (inputShape.length !== 4) throw new UsageError(`the model input is [${inputShape.join(', ')}], not an NCHW image`);
   const [, c, h, w] = inputShape;
   const crop: [number, number] = flags.crop !== undefined ? [flags.crop, flags.crop] : pre?.cropSize ? [pre.cropSize[0], pre.cropSize[1]] : [h, w];
@@ -206,7 +220,38 @@ export function preprocessingFor(
   const channelOrder = flags.channelOrder ?? pre?.channelOrder ?? (c === 1 ? 'GRAY' : IMAGENET_DEFAULTS.channelOrder);
   if ((channelOrder === 'GRAY') !== (c === 1)) throw new UsageError(`channel order ${channelOrder} does not fit a ${c}-channel input`);
   const mean: Mean | undefined = flags.mean ?? (pre?.mean ? { kind: 'channel', values: pre.mean } : c === 3 ? { kind: 'channel', values: IMAGENET_DEFAULTS.mean } : undefined);
-  const resize = flags.resize ?? (h === IMAGENET_DEFAULTS.crop && w === IMAGENET_DEFAULTS.crop ? IMAGENET_DEFAULTS.resize : Math.min(h, w));
+  const named = flags.protocol === undefined || flags.protocol === 'auto' ? autoProtocol(h, w) : flags.protocol;
+  const rule: ResizeRule = protocolResize(named, crop);
+  const resize = flags.resize ?? (rule.kind === 'none' ? 0 : rule.size);
   if (!Number.isInteger(resize) || resize < 0) throw new UsageError(`--resize ${resize} must be a non-negative integer`);
-  return { resize, crop, channelOrder, mean, scale: flags.scale ?? pre?.scale ?? 1 };
+  const out: PreprocessOptions = { resize, crop, channelOrder, mean, scale: flags.scale ?? pre?.scale ?? 1, protocol: flags.resize !== undefined ? 'custom' : named };
+  if (rule.kind === 'warp' && resize > 0) out.warp = true;
+  return out;
+}
+
+/** One line for reports: `senet: shorter side 256, centre crop 224x224, BGR, mean 104,117,123, scale 1`. */
+export function describePreprocessing(p: PreprocessOptions): string {
+  const rule: ResizeRule = p.resize <= 0 ? { kind: 'none' } : { kind: p.warp ? 'warp' : 'shorter', size: p.resize };
+  const mean = p.mean === undefined ? 'no mean' : p.mean.kind === 'channel' ? `mean ${p.mean.values.join(',')}` : `mean file [${p.mean.shape.join('x')}]`;
+  return `${p.protocol ?? 'custom'}: ${describeResize(rule)}, centre crop ${p.crop[0]}x${p.crop[1]}, ${p.channelOrder}, ${mean}, scale ${p.scale}`;
+}
+
+/**
+ * Several images through the same pipeline into one NCHW batch [N, C, H, W], in order: what eval
+ * and predict feed the model and what `senet preprocess` writes. `onImage` reports each one done.
+ */
+export async function preprocessBatch(
+  inputs: readonly (string | Buffer)[],
+  opts: PreprocessOptions,
+  onImage?: (done: number, total: number) => void,
+): Promise<{ data: Float32Array; shape: [number, number, number, number] }> {
+  const c = opts.channelOrder === 'GRAY' ? 1 : 3;
+  const [h, w] = opts.crop;
+  const plane = c * h * w;
+  const data = new Float32Array(inputs.length * plane);
+  for (let i = 0; i < inputs.length; i++) {
+    await preprocessImage(inputs[i], opts, data, i * plane);
+    onImage?.(i + 1, inputs.length);
+  }
+  return { data, shape: [inputs.length, c, h, w] };
 }

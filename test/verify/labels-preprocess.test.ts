@@ -136,7 +136,7 @@ describe('preprocessing', () => {
 
   it('metadata preprocessing and flags: scale, RGB, no resize for small inputs; corrupt files reject', async () => {
     const o = preprocessingFor([1, 3, 32, 32], { mean: [1, 2, 3], scale: 0.5 }, { channelOrder: 'RGB' });
-    expect(o).toEqual({ resize: 32, crop: [32, 32], channelOrder: 'RGB', mean: { kind: 'channel', values: [1, 2, 3] }, scale: 0.5 });
+    expect(o).toEqual({ resize: 0, crop: [32, 32], channelOrder: 'RGB', mean: { kind: 'channel', values: [1, 2, 3] }, scale: 0.5, protocol: 'none' });
     const raw = Buffer.from(Uint8Array.from({ length: 32 * 32 * 3 }, (_, i) => i % 251));
     const file = path.join(tmp, 'small.png');
     await sharp(raw, { raw: { width: 32, height: 32, channels: 3 } }).png().toFile(file);

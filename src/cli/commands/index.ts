@@ -12,7 +12,8 @@ import { parityCommand } from './parity';
 import { evalCommand } from './eval';
 import { predictCommand } from './predict';
 import { referenceCommand } from './reference';
+import { preprocessCommand } from './preprocess';
 
 /** Every CLI command, one module each; the order is the order of `senet --help`. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export const commands: CommandModule<any, any>[] = [generateCommand, fmtCommand, upgradeCommand, convertCommand, runCommand, benchCommand, summaryCommand, showCommand, initWeightsCommand, referenceCommand, parityCommand, evalCommand, predictCommand];
+export const commands: CommandModule<any, any>[] = [generateCommand, fmtCommand, upgradeCommand, convertCommand, runCommand, benchCommand, summaryCommand, showCommand, initWeightsCommand, referenceCommand, parityCommand, evalCommand, predictCommand, preprocessCommand];

@@ -1,15 +1,17 @@
 import type { Argv, CommandModule } from 'yargs';
+import { predict, type Prediction } from '../../api';
 import { SenetError, UsageError } from '../../errors';
 import { openRunner, BACKEND_ORDER, type BackendName } from '../../runtime';
-import {
-  imagenetClasses, modelLabelOrder, preprocessImage, preprocessingFor, readModelMetadata, toProbabilities, topK,
-} from '../../verify';
+import { describePreprocessing, preprocessingFor, readModelMetadata } from '../../verify';
+import { commonOptions, preprocessFlags, preprocessOptions, type PreprocessArgs } from '../options';
+import { createProgress } from '../progress';
 
-interface PredictArgs {
+interface PredictArgs extends PreprocessArgs {
   model: string;
   images: string[];
   top: number;
-  json: boolean;
+  json?: boolean;
+  quiet?: boolean;
   backend?: string;
   threads?: number;
 }
@@ -19,51 +21,44 @@ export const predictCommand: CommandModule<object, PredictArgs> = {
   command: 'predict <model> <images..>',
   describe: "top-k classes of images with a converted model (its preprocessing and class order)",
   builder: (y: Argv) =>
-    y
-      .positional('model', { type: 'string', demandOption: true, describe: 'converted model: a TF.js GraphModel folder or an .onnx file' })
-      .positional('images', { type: 'string', array: true, demandOption: true, describe: 'image files' })
-      .option('top', { type: 'number', default: 5, describe: 'classes to show per image' })
-      .option('json', { type: 'boolean', default: false, describe: 'print JSON on stdout' })
-      .option('backend', { type: 'string', choices: [...BACKEND_ORDER], describe: 'TF.js backend (default: the best available)' })
-      .option('threads', { type: 'number', describe: 'ONNX Runtime intra-op threads (.onnx models)' })
-      .example('$0 predict se-resnet-50 cat.jpg', 'the 5 most likely ImageNet classes') as unknown as Argv<PredictArgs>,
+    preprocessOptions(
+      commonOptions(y, '[{ image, top: [{ index, synset, words, label, probability }] }]')
+        .positional('model', { type: 'string', demandOption: true, describe: 'converted model: a TF.js GraphModel folder or an .onnx file' })
+        .positional('images', { type: 'string', array: true, demandOption: true, describe: 'image files' })
+        .option('top', { type: 'number', default: 5, describe: 'classes to show per image' })
+        .option('backend', { type: 'string', choices: [...BACKEND_ORDER], describe: 'TF.js backend (default: the best available)' })
+        .option('threads', { type: 'number', describe: 'ONNX Runtime intra-op threads (.onnx models)' }),
+    )
+      .example('$0 predict se-resnet-50 cat.jpg', 'the 5 most likely ImageNet classes')
+      .example('$0 predict se-resnet-50 *.jpg --json --top 1', 'the most likely class of each image, as JSON') as unknown as Argv<PredictArgs>,
   handler: async (args) => {
     if (!Number.isInteger(args.top) || args.top < 1) throw new UsageError('--top must be a positive integer');
+    const progress = createProgress({ quiet: Boolean(args.quiet || args.json) });
     const md = readModelMetadata(args.model);
-    const pre = preprocessingFor(md.inputShape, md.preprocessing, {});
+    const flags = preprocessFlags(args);
+    const pre = preprocessingFor(md.caffeInputShape, md.preprocessing, flags);
+    const results: ({ image: string; top: Prediction[] } | { image: string; error: string })[] = [];
+    const t0 = Date.now();
+    progress.note(`loading ${args.model}`);
     const runner = await openRunner(args.model, { backend: args.backend as BackendName | undefined, threads: args.threads });
-    if (!args.json) process.stderr.write(`senet: ${runner.description}\n`);
-    const [, c, h, w] = md.inputShape;
-    const output = md.outputNames[0];
-    type Top = { index: number; synset?: string; words?: string; label?: string; probability: number }[];
-    const results: ({ image: string; top: Top } | { image: string; error: string })[] = [];
     try {
+      progress.note(`loaded in ${((Date.now() - t0) / 1000).toFixed(1)} s (${runner.description}); preprocessing ${describePreprocessing(pre)}`);
+      const phase = args.images.length > 1 ? progress.phase('predict', args.images.length) : undefined;
       for (const image of args.images) {
-        // Each image on its own: a bad one is named and the others are still predicted.
-        let data: Float32Array;
+        // One image at a time, so progress can follow (api.predict: the pipeline eval uses), and a
+        // bad image is named while the others are still predicted.
         try {
-          data = await preprocessImage(image, pre);
+          const [top] = await predict(runner, [image], { ...flags, top: args.top });
+          results.push({ image, top });
         } catch (e) {
           if (!(e instanceof SenetError)) throw e;
           results.push({ image, error: e.message });
-          if (!args.json) process.stderr.write(`senet: ${e.message}\n`);
-          continue;
+          if (!args.json) progress.note(e.message);
         }
-        const out = (await runner.run({ data, shape: [1, c, h, w] }, [output]))[output];
-        const probs = toProbabilities(out.data);
-        // Class names: the model's own labels, else ImageNet's in the model's order when it has 1000 classes.
-        const names = md.labels?.length === probs.length ? undefined : probs.length === 1000 ? imagenetClasses(modelLabelOrder(md)) : undefined;
-        results.push({
-          image,
-          top: topK(probs, Math.min(args.top, probs.length)).map((i) => ({
-            index: i,
-            ...(names ? { synset: names[i].synset, words: names[i].words } : {}),
-            ...(md.labels?.length === probs.length ? { label: md.labels[i] } : {}),
-            probability: probs[i],
-          })),
-        });
+        phase?.update(results.length, image);
       }
     } finally {
+      progress.stop();
       await runner.dispose();
     }
     const failed = results.filter((r) => 'error' in r).length;
