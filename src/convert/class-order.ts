@@ -65,7 +65,7 @@ export function applyClassOrder(
 ): ClassOrder | undefined {
   const c = findClassifier(layers, params, outputs);
   if (c === undefined) {
-    const flag = opts.labels !== undefined ? '--labels' : opts.weightsLabels !== undefined ? '--weights-labels' : undefined;
+    const flag = opts.labels !== undefined ? '--class-order' : opts.weightsLabels !== undefined ? '--weights-class-order' : undefined;
     if (flag !== undefined) {
       throw new UsageError(`${flag} needs a 1000-way ImageNet classifier (an InnerProduct with num_output: 1000 feeding the output Softmax, or the last InnerProduct); net '${netName}' has none`);
     }

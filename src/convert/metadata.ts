@@ -16,7 +16,7 @@ export interface PreprocessingOptions {
   /** Scale after mean subtraction. */
   scale?: number;
   /** Channel order of a 3-channel input, overriding the default. */
-  channelOrder?: 'BGR' | 'RGB';
+  channelOrder?: 'BGR' | 'RGB' | 'GRAY';
 }
 
 /** The preprocessing to record: the data layer's transform, the release's, then the caller's options. */
@@ -46,7 +46,8 @@ export function preprocessingFor(
   }
   if (opts.scale !== undefined) out.scale = opts.scale;
   if (opts.channelOrder !== undefined) {
-    if (channels !== 3) throw new UsageError(`--channel-order ${opts.channelOrder.toLowerCase()} needs a 3-channel NCHW input; the input is [${inShape.join(', ')}]`);
+    const need = opts.channelOrder === 'GRAY' ? 1 : 3;
+    if (channels !== need) throw new UsageError(`--channel-order ${opts.channelOrder.toLowerCase()} needs a ${need}-channel NCHW input; the input is [${inShape.join(', ')}]`);
     out.channelOrder = opts.channelOrder;
   }
   return Object.keys(out).length === 0 ? undefined : out;

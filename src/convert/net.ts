@@ -50,7 +50,7 @@ export interface ConvertNetOptions {
    * Channel order of a 3-channel input to record, overriding the default (BGR, Caffe's
    * convention, for the official SENets and nets whose data layer has a transform_param).
    */
-  channelOrder?: 'BGR' | 'RGB';
+  channelOrder?: 'BGR' | 'RGB' | 'GRAY';
   /**
    * Class order the converted model outputs. The 1000-way classifier (see findClassifier) is
    * permuted when it differs from `weightsLabels`; recorded as metadata `extra.labelOrder`.

@@ -5,4 +5,5 @@
 export { parseText } from './parser';
 export type { TextMessage, TextValue } from './parser';
 export { printText, cEscape } from './printer';
+export { headerComments } from './comments';
 export { formatG, simpleFtoa, simpleDtoa, strtof } from './numfmt';

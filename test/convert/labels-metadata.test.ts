@@ -139,12 +139,12 @@ describe('convert --labels', () => {
     expectPermuted((await scores(moved.dir)).classifier, d.classifier, classifierPermutation('senet', 'standard'));
   });
 
-  it('--labels on a net without a 1000-way classifier is a usage error, nothing written', async () => {
+  it('--class-order on a net without a 1000-way classifier is a usage error, nothing written', async () => {
     const files = writeNet(tinyNet('SE-Small', 10));
     const dir = path.join(tmp, 'refused');
-    const r = await cli(['convert', files.proto, files.model, '-o', dir, '-q', '--labels', 'standard']);
+    const r = await cli(['convert', files.proto, files.model, '-o', dir, '-q', '--class-order', 'standard']);
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/--labels needs a 1000-way ImageNet classifier.*net 'SE-Small' has none/);
+    expect(r.stderr).toMatch(/--class-order needs a 1000-way ImageNet classifier.*net 'SE-Small' has none/);
     expect(r.stderr).not.toMatch(/\n\s+at /);
     expect(fs.existsSync(dir)).toBe(false);
     // Without the flag an official name alone records no order.
@@ -152,6 +152,23 @@ describe('convert --labels', () => {
     const bad = await cli(['convert', files.proto, files.model, '-o', dir, '-q', '--labels', 'imagenet']);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/labels/);
+  });
+
+  it('--class-order and its old name --labels give the same model; the old name prints a note', async () => {
+    const files = writeNet(tinyNet('SE-Tiny'));
+    const dirs = ['new', 'old'].map((d) => path.join(tmp, `names-${d}`));
+    const now = await cli(['convert', files.proto, files.model, '-o', dirs[0], '--class-order', 'Standard', '--channel-order', 'Rgb']);
+    const old = await cli(['convert', files.proto, files.model, '-o', dirs[1], '--labels', 'standard', '--channel-order', 'rgb']);
+    expect([now.code, old.code]).toEqual([0, 0]);
+    expect(old.stderr).toMatch(/--labels is deprecated; use --class-order/);
+    expect(now.stderr).not.toMatch(/deprecated/);
+    const [a, b] = dirs.map((d) => JSON.parse(fs.readFileSync(path.join(d, 'model.json'), 'utf8')).userDefinedMetadata);
+    expect(a.extra.labelOrder).toBe('standard');
+    expect(a.preprocessing.channelOrder).toBe('RGB');
+    expect(b.extra.labelOrder).toBe(a.extra.labelOrder);
+    expect(b.preprocessing).toEqual(a.preprocessing);
+    const both = await cli(['convert', files.proto, files.model, '-o', path.join(tmp, 'names-both'), '--labels', 'senet', '--class-order', 'senet']);
+    expect(both.code).toBe(2);
   });
 
   it('finds the classifier through the output Softmax, else the last InnerProduct', () => {
@@ -229,5 +246,15 @@ describe('convert metadata: blob order and channel order', () => {
     const md = asModelMetadata({ ...base, extra: { labelOrder: 'imagenet', blobOrder: ['a', 3], other: 1 } });
     expect(md?.extra).toEqual({ other: 1 });
     expect(asModelMetadata({ ...base, extra: { labelOrder: 'standard', blobOrder: ['a'] } })?.extra).toEqual({ labelOrder: 'standard', blobOrder: ['a'] });
+  });
+
+  it('reads version 1 metadata (NCHW under inputShape) as version 2 (graph order, plus caffeInputShape)', () => {
+    const base = { senetMetadataVersion: 1, inputName: 'data', inputLayout: 'NHWC', inputShape: [-1, 3, 6, 7], tensorLayout: 'NHWC', outputNames: ['prob'] };
+    const md = asModelMetadata(base);
+    expect(md?.inputShape).toEqual([-1, 6, 7, 3]);
+    expect(md?.caffeInputShape).toEqual([-1, 3, 6, 7]);
+    // Version 2 needs both shapes.
+    expect(asModelMetadata({ ...base, senetMetadataVersion: 2 })).toBeUndefined();
+    expect(asModelMetadata({ ...base, senetMetadataVersion: 2, inputShape: [-1, 6, 7, 3], caffeInputShape: [-1, 3, 6, 7] })?.caffeInputShape).toEqual([-1, 3, 6, 7]);
   });
 });

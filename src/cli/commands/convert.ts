@@ -1,8 +1,8 @@
 import type { Argv, CommandModule } from 'yargs';
 import { UsageError } from '../../errors';
 import { convertFiles, describeUnused, type ConvertFilesProgress } from '../../convert';
-import { LABEL_ORDERS, parseLabelOrder } from '../../imagenet';
 import { parseInputShape, parseNumberList } from '../args';
+import { channelOrderOption, classOrderOption, commonOptions, deprecated, parseChannelOrder, parseClassOrder } from '../options';
 import { createProgress, type Progress, type ProgressPhase } from '../progress';
 
 interface ConvertArgs {
@@ -12,12 +12,14 @@ interface ConvertArgs {
   format?: string;
   force: boolean;
   strict: boolean;
-  quiet: boolean;
-  json: boolean;
+  quiet?: boolean;
+  json?: boolean;
   'input-shape'?: string;
   mean?: string;
   scale?: number;
   'channel-order'?: string;
+  'class-order'?: string;
+  'weights-class-order'?: string;
   labels?: string;
   'weights-labels'?: string;
   'senet-release'?: boolean;
@@ -45,60 +47,58 @@ export const convertCommand: CommandModule<object, ConvertArgs> = {
   command: 'convert <net> <weights>',
   describe: 'convert a Caffe net (prototxt) and its weights (caffemodel) to a TF.js GraphModel folder or an ONNX file',
   builder: (y: Argv) =>
-    y
-      .positional('net', { type: 'string', demandOption: true, describe: 'net definition (prototxt; legacy formats are upgraded)' })
-      .positional('weights', { type: 'string', demandOption: true, describe: 'trained weights (caffemodel)' })
-      .option('output', { alias: 'o', type: 'string', demandOption: true, describe: 'output: a folder (TF.js GraphModel: model.json + shards) or a file ending in .onnx (ONNX, opset 13)' })
-      .option('format', { type: 'string', choices: ['tfjs', 'onnx'], describe: 'output format (default: onnx for an output ending in .onnx, else tfjs)' })
-      .option('force', { type: 'boolean', default: false, describe: 'replace an earlier output: a folder holding a converted model and nothing else, or a file that is not an input' })
-      .option('strict', { type: 'boolean', default: false, describe: 'fail when the caffemodel holds weights the net does not use (listed as warnings otherwise)' })
-      .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'no progress output' })
-      .option('json', { type: 'boolean', default: false, describe: 'print JSON on stdout: dir, format, layers, folded, outputs, weightBytes, unused, labels, seconds' })
-      .option('input-shape', { type: 'string', describe: 'N,C,H,W of the input (required when the net reads a data layer)' })
-      .option('mean', { type: 'string', describe: 'per-channel mean recorded in the metadata, e.g. 104,117,123' })
-      .option('scale', { type: 'number', describe: 'input scale recorded in the metadata' })
-      .option('channel-order', {
-        type: 'string',
-        choices: ['bgr', 'rgb'],
-        describe: 'channel order of a 3-channel input recorded in the metadata (default BGR, Caffe\'s, for the official SENets and nets with a data layer transform_param)',
-      })
-      .option('labels', {
-        type: 'string',
-        choices: [...LABEL_ORDERS],
-        describe: "class order the converted model outputs: 'standard' (Caffe's sorted synsets) reorders the 1000-way classifier; default 'senet' (the release's order) for the official SENets",
-      })
-      .option('weights-labels', {
-        type: 'string',
-        choices: [...LABEL_ORDERS],
-        describe: "class order of the caffemodel's classifier (default 'senet' for the official SENets, 'standard' otherwise)",
-      })
+    classOrderOption(
+      channelOrderOption(
+        commonOptions(y, 'dir, format, layers, folded, outputs, weightBytes, unused, labels, seconds')
+          .positional('net', { type: 'string', demandOption: true, describe: 'net definition (prototxt; legacy formats are upgraded)' })
+          .positional('weights', { type: 'string', demandOption: true, describe: 'trained weights (caffemodel)' })
+          .option('output', { alias: 'o', type: 'string', demandOption: true, describe: 'output: a folder (TF.js GraphModel: model.json + shards) or a file ending in .onnx (ONNX, opset 13)' })
+          .option('format', { type: 'string', choices: ['tfjs', 'onnx'], describe: 'output format (default: onnx for an output ending in .onnx, else tfjs)' })
+          .option('force', { type: 'boolean', default: false, describe: 'replace an earlier output: a folder holding a converted model and nothing else, or a file that is not an input' })
+          .option('strict', { type: 'boolean', default: false, describe: 'fail when the caffemodel holds weights the net does not use (listed as warnings otherwise)' })
+          .option('input-shape', { type: 'string', describe: 'N,C,H,W of the input (required when the net reads a data layer)' })
+          .option('mean', { type: 'string', describe: 'per-channel mean recorded in the metadata, e.g. 104,117,123' })
+          .option('scale', { type: 'number', describe: 'input scale recorded in the metadata' }),
+        "channel order of the input recorded in the metadata (default BGR, Caffe's, for the official SENets and nets with a data layer transform_param)",
+      ),
+      "class order the converted model outputs ('standard', Caffe's sorted synsets, reorders the 1000-way classifier; default 'senet', the release's order, for the official SENets)",
+    )
+      .option('weights-class-order', { type: 'string', describe: "class order of the caffemodel's classifier (default 'senet' for the official SENets, 'standard' otherwise)" })
+      .option('labels', { type: 'string', hidden: true, describe: 'old name of --class-order' })
+      .option('weights-labels', { type: 'string', hidden: true, describe: 'old name of --weights-class-order' })
       .option('senet-release', {
         type: 'boolean',
         describe: "apply the SENet release's class order and preprocessing (BGR, mean 104,117,123); default: when the net's structure is one of the seven official architectures",
       })
       .example('$0 convert SE-ResNet-50.prototxt SE-ResNet-50.caffemodel -o se-resnet-50', 'convert an official SENet')
       .example('$0 convert SE-ResNet-50.prototxt SE-ResNet-50.caffemodel -o se-resnet-50.onnx', 'the same as one ONNX file (ONNX Runtime, OpenCV)')
-      .example('$0 convert SE-ResNet-50.prototxt SE-ResNet-50.caffemodel -o se-resnet-50-std --labels standard', "outputs in Caffe's standard class order") as unknown as Argv<ConvertArgs>,
+      .example('$0 convert SE-ResNet-50.prototxt SE-ResNet-50.caffemodel -o se-resnet-50-std --class-order standard', "outputs in Caffe's standard class order") as unknown as Argv<ConvertArgs>,
   handler: async (args) => {
     const inputShape = parseInputShape(args['input-shape']);
     const mean = args.mean === undefined ? undefined : parseNumberList(args.mean, 'mean', false);
     if (args.scale !== undefined && !Number.isFinite(args.scale)) throw new UsageError('--scale must be a number');
-    const co = args['channel-order'];
-    if (co !== undefined && co !== 'bgr' && co !== 'rgb') throw new UsageError(`--channel-order '${co}' must be bgr or rgb`);
-    const labels = parseLabelOrder(args.labels, '--labels');
-    const weightsLabels = parseLabelOrder(args['weights-labels'], '--weights-labels');
-    const progress = createProgress({ quiet: args.quiet });
+    const channelOrder = parseChannelOrder(args['channel-order']);
+    // The old names keep working, with a note (in convert they were class orders, not files).
+    const renamed = (now: 'class-order' | 'weights-class-order', old: 'labels' | 'weights-labels') => {
+      if (args[old] === undefined) return parseClassOrder(args[now], `--${now}`);
+      if (args[now] !== undefined) throw new UsageError(`give --${now} only (--${old} is its old name)`);
+      deprecated(`convert --${old}`, `--${now}`, args.quiet || args.json);
+      return parseClassOrder(args[old], `--${old}`);
+    };
+    const labels = renamed('class-order', 'labels');
+    const weightsLabels = renamed('weights-class-order', 'weights-labels');
+    const progress = createProgress({ quiet: Boolean(args.quiet) });
     const t0 = Date.now();
     try {
       const r = await convertFiles(args.net, args.weights, args.output, {
         force: args.force,
         ...(args.format !== undefined ? { format: args.format === 'onnx' ? ('onnx' as const) : ('tfjs' as const) } : {}),
         strict: args.strict,
-        quiet: args.quiet,
+        quiet: Boolean(args.quiet),
         inputShape,
         mean,
         scale: args.scale,
-        channelOrder: co === undefined ? undefined : co === 'bgr' ? 'BGR' : 'RGB',
+        channelOrder,
         labels,
         weightsLabels,
         senetRelease: args['senet-release'],

@@ -4,12 +4,15 @@ import { SenetError, UsageError } from '../../errors';
 import { checkOutputFiles } from '../outputs';
 import { BACKEND_ORDER, type BackendName } from '../../runtime';
 import {
-  evalPartJson, evaluate, mergeEvalParts, parseLabelOrder, parseMean, parseShard, readModelMetadata, renderEvalPage, LABEL_ORDERS, type EvalProgress, type EvalResult,
+  describePreprocessing, evalPartJson, evaluate, mergeEvalParts, parseShard, readModelMetadata, renderEvalPage, type EvalProgress, type EvalResult,
 } from '../../verify';
+import {
+  classOrderOption, commonOptions, deprecated, parseClassOrder, positiveInteger, preprocessFlags, preprocessOptions, workersOption, type PreprocessArgs,
+} from '../options';
 import { createProgress, type ProgressPhase } from '../progress';
 import { writeFileAtomic } from '../../atomic-write';
 
-interface EvalArgs {
+interface EvalArgs extends PreprocessArgs {
   model?: string;
   images?: string;
   labels?: string;
@@ -17,19 +20,15 @@ interface EvalArgs {
   'save-part'?: string;
   merge?: string[];
   threads?: number;
-  'label-order': string;
+  'class-order'?: string;
+  'label-order'?: string;
   limit?: number;
   batch: number;
   workers?: number;
   'save-predictions'?: string;
-  json: boolean;
+  json?: boolean;
   html?: string;
-  quiet: boolean;
-  mean?: string;
-  scale?: number;
-  resize?: number;
-  crop?: number;
-  'channel-order'?: string;
+  quiet?: boolean;
   backend?: string;
 }
 
@@ -63,6 +62,7 @@ export function formatEval(r: EvalResult): string {
   const ran = onnx ? `engine onnxruntime (device ${engines.map((b) => b.replace('onnxruntime-', '')).join(', ')})` : `${r.workers} worker(s) (${engines.join(', ')})`;
   out.push(`${r.images} images${r.shard !== undefined ? ` (shard ${r.shard.index}/${r.shard.count} of ${r.shard.totalImages})` : ''}, ${r.failed.length} unreadable; ${r.imagesPerSecond.toFixed(1)} img/s with ${ran}; ${r.seconds.toFixed(1)} s`);
   out.push(`labels in '${r.labelOrder}' order, model outputs '${r.modelOrder}' order`);
+  out.push(`preprocessing ${describePreprocessing(r.preprocessing)}`);
   for (const f of r.failed) out.push(`unreadable: ${f.file}: ${f.error}`);
   return out.join('\n') + '\n';
 }
@@ -72,36 +72,33 @@ export const evalCommand: CommandModule<object, EvalArgs> = {
   command: 'eval [model]',
   describe: 'top-1/top-5 accuracy of a converted model over labelled images (single centre crop, Caffe protocol); --shard/--merge split it across machines',
   builder: (y: Argv) =>
-    y
-      .positional('model', { type: 'string', describe: 'converted model: a TF.js GraphModel folder or an .onnx file (not with --merge)' })
-      .option('images', { type: 'string', describe: 'image folder (recursive) or a text file listing image paths' })
-      .option('labels', { type: 'string', describe: "val.txt-style list: 'name index' per line" })
-      .option('shard', { type: 'string', describe: 'evaluate only slice K of N (K/N, 1 <= K <= N): a fixed contiguous part of the sorted image list; needs --save-part' })
-      .option('save-part', { type: 'string', describe: 'with --shard: write the partial result (JSON, predictions included) for --merge' })
-      .option('merge', { type: 'string', array: true, describe: 'combine the part files of a sharded run into one report (give all N parts; no model or images)' })
-      .option('threads', { type: 'number', describe: 'ONNX Runtime intra-op threads (.onnx models; default: one per core)' })
-      .option('label-order', { type: 'string', choices: [...LABEL_ORDERS], default: 'standard', describe: "class order of the labels file: 'standard' (Caffe's sorted synsets, val.txt) or 'senet' (ILSVRC2012 devkit, ILSVRC2017_val.txt)" })
-      .option('limit', { type: 'number', describe: 'evaluate the first N images only' })
-      .option('batch', { type: 'number', default: 1, describe: 'images per model run' })
-      .option('workers', { type: 'number', describe: 'worker threads for TF.js models (default: the number of cores; never more than the cores or the batches)' })
-      .option('save-predictions', { type: 'string', describe: 'write a TSV: file, label, top-5 (comma-separated), top-1 probability' })
-      .option('json', { type: 'boolean', default: false, describe: 'print the result as JSON on stdout' })
-      .option('html', { type: 'string', describe: 'also write a self-contained HTML report (accuracy vs published, confusions, unreadable images) to this file' })
-      .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'no progress output' })
-      .option('mean', { type: 'string', describe: 'per-channel mean in the model channel order (e.g. 104,117,123) or a .binaryproto' })
-      .option('scale', { type: 'number', describe: 'multiplier after mean subtraction' })
-      .option('resize', { type: 'number', describe: 'shorter side after resizing (default 256 for 224 inputs, else the input size; 0 = none)' })
-      .option('crop', { type: 'number', describe: 'centre crop size (default: the model input size)' })
-      .option('channel-order', { type: 'string', choices: ['BGR', 'RGB', 'GRAY'], describe: 'channel order of the model input (default: metadata, else BGR)' })
-      .option('backend', { type: 'string', choices: [...BACKEND_ORDER], describe: 'backend of every worker' })
+    preprocessOptions(
+      workersOption(
+        classOrderOption(
+          commonOptions(y, 'the result (accuracy, counts, preprocessing, throughput)')
+            .positional('model', { type: 'string', describe: 'converted model: a TF.js GraphModel folder or an .onnx file (not with --merge)' })
+            .option('images', { type: 'string', describe: 'image folder (recursive) or a text file listing image paths' })
+            .option('labels', { type: 'string', describe: "val.txt-style list: 'name index' per line" })
+            .option('shard', { type: 'string', describe: 'evaluate only slice K of N (K/N, 1 <= K <= N): a fixed contiguous part of the sorted image list; needs --save-part' })
+            .option('save-part', { type: 'string', describe: 'with --shard: write the partial result (JSON, predictions included) for --merge' })
+            .option('merge', { type: 'string', array: true, describe: 'combine the part files of a sharded run into one report (give all N parts; no model or images)' })
+            .option('threads', { type: 'number', describe: 'ONNX Runtime intra-op threads (.onnx models; default: one per core)' }),
+          "class order of the labels file's indices: 'standard' (Caffe's sorted synsets, val.txt; default) or 'senet' (ILSVRC2012 devkit, ILSVRC2017_val.txt)",
+        )
+          .option('label-order', { type: 'string', hidden: true, describe: 'old name of --class-order' })
+          .option('limit', { type: 'number', describe: 'evaluate the first N images only' })
+          .option('batch', { type: 'number', default: 1, describe: 'images per model run' }),
+      )
+        .option('save-predictions', { type: 'string', describe: 'write a TSV: file, label, top-5 (comma-separated), top-1 probability' })
+        .option('html', { type: 'string', describe: 'also write a self-contained HTML report (accuracy vs published, confusions, unreadable images) to this file' })
+        .option('backend', { type: 'string', choices: [...BACKEND_ORDER], describe: 'backend of every worker' }),
+    )
       .example('$0 eval se-resnet-50 --images ILSVRC2012_img_val --labels val.txt', 'ImageNet validation, Caffe-order labels')
+      .example('$0 eval squeezenet --images val --labels val.txt --protocol bvlc-227', "BVLC's protocol: images warped to 256x256, crop 227")
       .example('$0 eval senet-154.onnx --images val --labels val.txt --shard 2/8 --save-part part-2.json', 'the 2nd of 8 slices, on ONNX Runtime')
       .example('$0 eval --merge part-*.json --save-predictions predictions.tsv', 'the report of the whole run from its 8 parts') as unknown as Argv<EvalArgs>,
   handler: async (args) => {
-    const num = (v: number | undefined, name: string, min: number): number | undefined => {
-      if (v !== undefined && (!Number.isInteger(v) || v < min)) throw new UsageError(`--${name} must be an integer >= ${min}`);
-      return v;
-    };
+    const num = positiveInteger;
     checkOutputFiles([args['save-predictions'], args.html, args['save-part']], evalInputs(args));
     let r: EvalResult;
     if (args.merge !== undefined) {
@@ -114,7 +111,13 @@ export const evalCommand: CommandModule<object, EvalArgs> = {
     if (args.images === undefined || args.labels === undefined) throw new UsageError(`--${args.images === undefined ? 'images' : 'labels'} is required`);
     const shard = args.shard === undefined ? undefined : parseShard(args.shard);
     if ((shard === undefined) !== (args['save-part'] === undefined)) throw new UsageError(shard === undefined ? '--save-part is for --shard K/N' : '--shard needs --save-part FILE (the partial result for --merge)');
-    const p = progress(args.quiet || args.json);
+    if (args['label-order'] !== undefined) {
+      if (args['class-order'] !== undefined) throw new UsageError('give --class-order only (--label-order is its old name)');
+      deprecated('--label-order', '--class-order', args.quiet || args.json);
+    }
+    const classOrder = parseClassOrder(args['class-order'] ?? args['label-order'] ?? 'standard', args['class-order'] === undefined && args['label-order'] !== undefined ? '--label-order' : '--class-order');
+    const flags = preprocessFlags(args);
+    const p = progress(Boolean(args.quiet || args.json));
     try {
       r = await evaluate({
         modelDir: args.model,
@@ -122,16 +125,12 @@ export const evalCommand: CommandModule<object, EvalArgs> = {
         labels: args.labels,
         threads: num(args.threads, 'threads', 1),
         ...(shard !== undefined ? { shard } : {}),
-        labelOrder: parseLabelOrder(args['label-order'], '--label-order'),
+        labelOrder: classOrder,
         limit: num(args.limit, 'limit', 1),
         batch: num(args.batch, 'batch', 1),
         workers: num(args.workers, 'workers', 1),
         backend: args.backend as BackendName | undefined,
-        mean: args.mean === undefined ? undefined : parseMean(args.mean),
-        scale: args.scale,
-        resize: num(args.resize, 'resize', 0),
-        crop: num(args.crop, 'crop', 1),
-        channelOrder: args['channel-order'] as 'BGR' | 'RGB' | 'GRAY' | undefined,
+        ...flags,
         onProgress: p.on,
       });
     } finally {

@@ -9,6 +9,7 @@ import { writeFileAtomic } from '../../atomic-write';
 import { checkOutputFiles } from '../outputs';
 import { archs, findArch, resolveOptions, type ArchEntry, type ArchOptions, type TrainDataOptions } from '../../archs';
 import { InputFileError, UsageError } from '../../errors';
+import { deprecated } from '../options';
 import { createProgress, type ProgressStream } from '../progress';
 
 /** The flags that shape an architecture; summary and show take them too (net-target.ts). */
@@ -42,6 +43,8 @@ export interface GenerateArgs extends ArchFlagArgs {
   phase?: string;
   source?: string;
   'test-source'?: string;
+  'data-backend'?: string;
+  /** Old name of --data-backend. */
   backend?: string;
   'test-batch'?: number;
   'mean-value'?: string;
@@ -56,7 +59,7 @@ export interface GenerateArgs extends ArchFlagArgs {
   quiet?: boolean;
 }
 
-const TRAIN_ONLY = ['source', 'test-source', 'backend', 'test-batch', 'mean-value', 'mean-file', 'scale', 'crop', 'mirror', 'new-height', 'new-width', 'root-folder'] as const;
+const TRAIN_ONLY = ['source', 'test-source', 'data-backend', 'backend', 'test-batch', 'mean-value', 'mean-file', 'scale', 'crop', 'mirror', 'new-height', 'new-width', 'root-folder'] as const;
 
 function positiveInt(name: string, v: number | undefined): number | undefined {
   if (v === undefined) return undefined;
@@ -86,12 +89,13 @@ export function optionsFromArgs(entry: ArchEntry, a: GenerateArgs): ArchOptions 
     if (a.source === undefined || a['test-source'] === undefined) {
       throw new UsageError('--phase train needs --source (training data) and --test-source (test data)');
     }
-    const backend = a.backend ?? 'lmdb';
+    if (a.backend !== undefined && a['data-backend'] !== undefined) throw new UsageError('give --data-backend only (--backend is its old name)');
+    const backend = (a['data-backend'] ?? a.backend ?? 'lmdb').toLowerCase();
     if (backend !== 'lmdb' && backend !== 'leveldb' && backend !== 'imagedata') {
-      throw new UsageError(`--backend must be lmdb, leveldb or imagedata, got '${backend}'`);
+      throw new UsageError(`--data-backend must be lmdb, leveldb or imagedata, got '${backend}'`);
     }
     if (backend !== 'imagedata' && (a['new-height'] !== undefined || a['new-width'] !== undefined || a['root-folder'] !== undefined)) {
-      throw new UsageError('--new-height, --new-width and --root-folder apply to --backend imagedata only');
+      throw new UsageError('--new-height, --new-width and --root-folder apply to --data-backend imagedata only');
     }
     const crop = positiveInt('crop', a.crop);
     // The net sees crop x crop images, so the input size follows the crop.
@@ -146,7 +150,8 @@ export function listText(): string {
 }
 
 export function runGenerate(a: GenerateArgs, out: (s: string) => void = (s) => process.stdout.write(s), progressStream?: ProgressStream): void {
-  if (a.json && !a.list && !a.all) throw new UsageError('--json goes with --list or --all (a single prototxt is printed as is)');
+  if (a.json && !a.list && !a.all && a.output === undefined) throw new UsageError('--json goes with --list, --all or -o FILE (a prototxt on stdout is printed as is)');
+  if (a.backend !== undefined) deprecated('generate --backend', '--data-backend', a.quiet || a.json);
   if (a.list) {
     if (a.id !== undefined || a.all) throw new UsageError('--list takes no architecture and no --all');
     if (a.json) out(JSON.stringify(archs.map((e) => ({ id: e.id, description: e.description })), null, 2) + '\n');
@@ -185,9 +190,18 @@ export function runGenerate(a: GenerateArgs, out: (s: string) => void = (s) => p
   }
   if (a.id === undefined) throw new UsageError(`name an architecture (senet generate --list); known: ${archs.map((e) => e.id).join(', ')}`);
   checkOutputFiles([a.output], []);
-  const text = generateText(findArch(a.id), a);
-  if (a.output === undefined) out(text);
-  else writeFileAtomic(a.output, text);
+  const entry = findArch(a.id);
+  const opts = optionsFromArgs(entry, a);
+  const builder = entry.build(opts);
+  const text = builder.toPrototxt();
+  if (a.output === undefined) {
+    out(text);
+    return;
+  }
+  writeFileAtomic(a.output, text);
+  const layers = builder.build().layer?.length ?? 0;
+  if (a.json) out(JSON.stringify({ id: entry.id, file: a.output, bytes: Buffer.byteLength(text), layers, flavor: opts.flavor, phase: opts.phase }, null, 2) + '\n');
+  else createProgress({ quiet: a.quiet, stream: progressStream }).note(`wrote ${a.output}: ${entry.id}, ${layers} layers (${opts.flavor} flavor, ${opts.phase})`);
 }
 
 export const generateCommand: CommandModule<object, GenerateArgs> = {
@@ -200,14 +214,15 @@ export const generateCommand: CommandModule<object, GenerateArgs> = {
         .option('output', { alias: 'o', type: 'string', describe: 'output file (stdout if omitted); a folder with --all' })
         .option('list', { type: 'boolean', describe: 'list the architecture IDs' })
         .option('all', { type: 'boolean', describe: 'write every architecture to -o DIR as <id>.prototxt' })
-        .option('json', { type: 'boolean', describe: 'with --list: [{ id, description }]; with --all: [{ id, file, bytes }] written' })
-        .option('quiet', { alias: 'q', type: 'boolean', describe: 'no progress output (--all)' }),
+        .option('json', { type: 'boolean', describe: 'print JSON on stdout: with --list [{ id, description }]; with --all [{ id, file, bytes }]; with -o { id, file, bytes, layers, flavor, phase }' })
+        .option('quiet', { alias: 'q', type: 'boolean', describe: 'no progress or messages on stderr' }),
     )
       .option('phase', { type: 'string', choices: ['deploy', 'train'], describe: 'deploy net, or a train/test net with data layers, loss and accuracy' })
-      .group(['source', 'test-source', 'backend', 'test-batch', 'mean-value', 'mean-file', 'scale', 'crop', 'mirror', 'new-height', 'new-width', 'root-folder'], 'Train phase (--phase train):')
+      .group(['source', 'test-source', 'data-backend', 'test-batch', 'mean-value', 'mean-file', 'scale', 'crop', 'mirror', 'new-height', 'new-width', 'root-folder'], 'Train phase (--phase train):')
       .option('source', { type: 'string', describe: 'TRAIN data: LMDB/LevelDB path or ImageData list file' })
       .option('test-source', { type: 'string', describe: 'TEST data: LMDB/LevelDB path or ImageData list file' })
-      .option('backend', { type: 'string', choices: ['lmdb', 'leveldb', 'imagedata'], describe: 'data layer kind (default lmdb)' })
+      .option('data-backend', { type: 'string', describe: 'data layer kind: lmdb (default), leveldb or imagedata' })
+      .option('backend', { type: 'string', hidden: true, describe: 'old name of --data-backend' })
       .option('test-batch', { type: 'number', describe: 'TEST batch size (default: --batch)' })
       .option('mean-value', { type: 'string', describe: 'per-channel mean, e.g. 104,117,123' })
       .option('mean-file', { type: 'string', describe: 'mean .binaryproto' })
