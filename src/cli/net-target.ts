@@ -76,6 +76,21 @@ function dataShapes(net: NetParameter, phase: Phase, given: number[] | undefined
   return out;
 }
 
+/**
+ * The net of `target`: a prototxt file, or the deploy net of an architecture ID built with the
+ * architecture flags (which a file refuses). For commands that need the net, not its shapes.
+ */
+export function netOfTarget(target: string, a: ArchFlagArgs): { net: NetParameter; kind: 'arch' | 'file'; source: string } {
+  const found = findTarget(target);
+  if (found.kind === 'file') {
+    const given = ARCH_FLAGS.filter((k) => a[k] !== undefined);
+    if (given.length > 0) throw new UsageError(`${given.map((k) => `--${k}`).join(', ')} ${given.length === 1 ? 'applies' : 'apply'} to architecture IDs only, not to a file`);
+    return { net: readNetText(target), kind: 'file', source: target };
+  }
+  const genArgs: GenerateArgs = { flavor: a.flavor, se: a.se, reduction: a.reduction, 'input-size': a['input-size'], batch: a.batch, 'num-classes': a['num-classes'] };
+  return { net: found.entry.build(optionsFromArgs(found.entry, genArgs)).build(), kind: 'arch', source: found.entry.id };
+}
+
 export function resolveNetTarget(a: NetTargetArgs): ResolvedNet {
   const found = findTarget(a.target);
   const phaseArg = a.phase ?? 'deploy';

@@ -30,6 +30,8 @@ import { Rng } from './prng';
 export interface CalibrateOptions {
   /** Calibration data for the net's single input; default an N(0, 1) tensor drawn from the seed. */
   input?: Float32Array;
+  /** Progress of the calibration pass: called before each layer runs (a deep net takes a minute). */
+  onLayer?: (done: number, total: number, layer: string) => void;
 }
 
 export interface RandomWeightsOptions {
@@ -157,11 +159,13 @@ function calibrate(
   }
   const byName = new Map(weights.map((w) => [w.name, w.blobs]));
   const input: Tensor = { shape: inputShape.slice(), data };
+  let done = 0;
   referenceForward(net, {
     inputs: { [inputName]: input },
     weights: byName,
     shapes,
     beforeLayer(ls, _param, bottoms) {
+      opts.onLayer?.(done++, shapes.layers.length, ls.name);
       const rule = layerHandlers.get(ls.type)?.calibrate;
       const blobs = byName.get(ls.name);
       const ctx = contexts.get(ls.name);

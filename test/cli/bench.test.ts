@@ -34,7 +34,7 @@ beforeAll(() => {
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
 test('prints ms per image, images/s, the backend and the load average', () => {
-  const r = senet(['bench', modelDir, '--runs', '3', '--warmup', '1', '--backend', 'wasm']);
+  const r = senet(['bench', modelDir, '--runs', '3', '--warmup', '1', '--backend', 'wasm', '--workers', '1']);
   expect(r.stderr).toBe('');
   expect(r.status).toBe(0);
   expect(r.stdout).toMatch(/^backend wasm, 1 worker, batch 1, input \[1,3,16,16\], 3 timed runs after 1 warm-up, load average \d+\.\d\d\n/);
@@ -42,7 +42,7 @@ test('prints ms per image, images/s, the backend and the load average', () => {
 });
 
 test('--json has the fields, consistent with each other; --batch sets the input batch', () => {
-  const r = senet(['bench', modelDir, '--runs', '4', '--warmup', '1', '--batch', '3', '--backend', 'wasm', '--json']);
+  const r = senet(['bench', modelDir, '--runs', '4', '--warmup', '1', '--batch', '3', '--backend', 'wasm', '--workers', '1', '--json']);
   expect(r.status).toBe(0);
   const j = JSON.parse(r.stdout);
   expect(j).toMatchObject({ backend: 'wasm', workers: 1, batch: 3, runs: 4, total_runs: 4, warmup: 1, input_shape: [3, 3, 16, 16] });

@@ -3,9 +3,11 @@ import type { Argv, CommandModule } from 'yargs';
 import { inputBlobs } from '../../layers';
 import { formatSummaryTable, shapeLabel, summarize } from '../../report';
 import { netTargetOptions, resolveNetTarget, type NetTargetArgs } from '../net-target';
+import { commonOptions } from '../options';
 
 interface SummaryArgs extends NetTargetArgs {
   json?: boolean;
+  quiet?: boolean;
   totals?: boolean;
 }
 
@@ -27,8 +29,7 @@ export const summaryCommand: CommandModule<object, SummaryArgs> = {
   command: 'summary <target>',
   describe: 'per-layer output shapes (Caffe rules), parameters and multiply-adds, with totals',
   builder: (y: Argv) =>
-    netTargetOptions(y)
-      .option('json', { type: 'boolean', describe: 'print JSON: { name, params, macs, layers: [{ name, type, tops, shape, params, macs }] }' })
+    commonOptions(netTargetOptions(y), '{ name, params, macs, layers: [{ name, type, tops, shape, params, macs }] }')
       .option('totals', { type: 'boolean', describe: 'print only the totals (no per-layer rows)' })
       .example('$0 summary se-resnet-50', 'the table for an architecture ID')
       .example('$0 summary SENet-154.prototxt --json', 'a prototxt file, as JSON') as unknown as Argv<SummaryArgs>,
