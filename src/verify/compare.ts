@@ -113,6 +113,8 @@ export interface BlobResult {
   truth?: TruthDistances;
   /** Why skipped, or what mismatched (shape, or the first row whose top-k differs). */
   note?: string;
+  /** Skipped because it is Caffe's split copy of this blob (reports fold these into one line). */
+  splitOf?: string;
 }
 
 export interface ParityReport {
@@ -449,7 +451,7 @@ export function compareBlobs(
     if (src !== undefined) {
       results.push({
         blob: name, layers: [], verdict: 'skipped', kind: 'values', shape: [], refShape: ref.shape.slice(), maxAbsError: NaN, maxRelError: NaN,
-        refMax: NaN, bound: NaN, worstIndex: -1, note: `Caffe's split copy of '${src}' (not a separate tensor in the model)`,
+        refMax: NaN, bound: NaN, worstIndex: -1, note: `Caffe's split copy of '${src}' (not a separate tensor in the model)`, splitOf: src,
       });
     } else {
       onlyInReference.push(name);

@@ -37,7 +37,9 @@ export function noiseRuleText(rep: ParityReport): string {
 /** The human-readable table plus the summary lines. */
 export function formatParityTable(rep: ParityReport): string {
   const withTruth = rep.truthRule !== undefined;
-  const rows = rep.results.map((r) => [
+  // Caffe's *_split_N copies are one line below the table, not a row each (64 on SENet-154).
+  const splits = rep.results.filter((r) => r.splitOf !== undefined);
+  const rows = rep.results.filter((r) => r.splitOf === undefined).map((r) => [
     r.blob,
     r.verdict === 'skipped' ? `[${r.refShape.join(',')}]` : `[${r.shape.join(',')}]`,
     num(r.maxAbsError),
@@ -54,6 +56,10 @@ export function formatParityTable(rep: ParityReport): string {
   const line = (cells: string[]): string => cells.map((c, i) => pad(c, w[i], numeric(i))).join('  ').trimEnd();
   const out = [line(head), w.map((n) => '-'.repeat(n)).join('  ')];
   for (const r of rows) out.push(line(r));
+  if (splits.length > 0) {
+    const of = new Set(splits.map((r) => r.splitOf));
+    out.push(`(${splits.length} split blob${splits.length === 1 ? '' : 's'} skipped: Caffe's *_split_N copies of ${of.size} blob${of.size === 1 ? '' : 's'}, not separate tensors in the model)`);
+  }
   out.push('');
   for (const r of rep.results) {
     if (r.verdict === 'shape-mismatch') out.push(`shape mismatch: ${r.blob}: ${r.note}`);

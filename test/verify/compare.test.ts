@@ -65,6 +65,22 @@ describe('compare engine (synthetic blobs)', () => {
     expect(rep.atol).toBe(DEFAULT_ATOL);
   });
 
+  it('the table folds split copies into one line below the rows', () => {
+    const more = new Map(ref);
+    more.set('conv1_conv1/relu_0_split_1', { data: ref.get('conv1')!.data, shape: [2, 8, 4, 4] });
+    more.set('fc_fc_0_split_0', { data: ref.get('fc')!.data, shape: ref.get('fc')!.shape });
+    const rep = compareBlobs(order, more, mine);
+    expect(rep.skipped).toBe(3);
+    const table = formatParityTable(rep);
+    expect(table).not.toMatch(/_split_\d/);
+    expect(table.split('\n').filter((l) => /split/.test(l))).toEqual([
+      "(3 split blobs skipped: Caffe's *_split_N copies of 2 blobs, not separate tensors in the model)",
+    ]);
+    // The rows are the compared blobs only.
+    expect(table.split('\n').filter((l) => / ok$/.test(l))).toHaveLength(4);
+    expect(table).toMatch(/3 skipped/);
+  });
+
   it('fails on a 1% nudge and names the first diverging layer; later blobs still reported', () => {
     const bad = new Map(mine);
     const c = mine.get('conv1')!;
