@@ -22,6 +22,7 @@ import {
   type SoftmaxParameter,
 } from '../schema';
 import { printText } from '../textformat';
+import { stockAxpyLayers, stockScaleLayers } from './stock-axpy';
 
 /**
  * Repeated scalar fields may be given as one value (`kernel_size: 3` for `kernel_size: [3]`), as
@@ -207,6 +208,28 @@ export class NetBuilder {
   /** The SENet release's fused gate: top = a * x + y (a: N x C x 1 x 1). */
   axpy(name: string, a: Top, x: Top, y: Top, fields: LayerFields = {}): Top {
     return this.add1('Axpy', name, [a, x, y], fields);
+  }
+
+  /** `x * gate` channel-wise with stock layers (stock-axpy.ts), into the blob `out`. */
+  stockScale(prefix: string, x: Top, gate: Top, out: string): Top {
+    return this.addLayers(stockScaleLayers(prefix, { gate: gate.blob, x: x.blob, out }), [x, gate]);
+  }
+
+  /** Axpy's `a * x + y` with stock layers (stock-axpy.ts); the sum is the layer and blob `out`. */
+  stockAxpy(prefix: string, a: Top, x: Top, y: Top, out: string): Top {
+    return this.addLayers(stockAxpyLayers(prefix, { a: a.blob, x: x.blob, y: y.blob, out }), [a, x, y]);
+  }
+
+  /** Adds ready-made one-top layers whose bottoms are `given` or tops of earlier ones; returns the last top. */
+  private addLayers(layers: readonly LayerParameter[], given: readonly Top[]): Top {
+    const known = new Map(given.map((t) => [t.blob, t]));
+    let last: Top | undefined;
+    for (const { name, type, bottom, top, ...fields } of layers) {
+      const bottoms = (bottom ?? []).map((b) => known.get(b) ?? (() => { throw new NetError(name, `unknown bottom '${b}'`); })());
+      last = this.add1(type!, name!, bottoms, fields as LayerFields, { tops: top });
+      known.set(last.blob, last);
+    }
+    return last!;
   }
 
   // --- output ----------------------------------------------------------------------------------

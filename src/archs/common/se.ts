@@ -43,10 +43,9 @@ export function seGate(t: ArchContext, { unit, bottom, channels }: SeSpec): Top 
   return t.sigmoid({ name: `${unit}_prob`, bottom: y, inPlace: true });
 }
 
-/** `x * gate` with stock layers: Reshape to N x C, then a two-bottom Scale on axis 0 writing `top`. */
+/** `x * gate` with stock layers (builder/stock-axpy.ts): Reshape to N x C, then a two-bottom Scale on axis 0 writing `top`. */
 function applyGate(t: ArchContext, unit: string, x: Top, gate: Top, top: string): Top {
-  const flat = t.n.reshape(`${unit}_prob_reshape`, gate, { shape: { dim: [0, 0] } });
-  return t.n.add1('Scale', `${unit}_scale`, [x, flat], { scale_param: { axis: 0, bias_term: false } }, { tops: [top] });
+  return t.n.stockScale(unit, x, gate, top);
 }
 
 /**
@@ -71,5 +70,6 @@ export function residual(t: ArchContext, c: { name: string; unit?: string; branc
     return t.n.eltwise(name, t.convention.residualSum === 'branch-first' ? [branch, shortcut] : [shortcut, branch]);
   }
   if (t.opts.flavor === 'official') return t.n.axpy(name, gate, branch, shortcut);
-  return t.n.eltwise(name, [applyGate(t, unit, branch, gate, `${unit}_scale`), shortcut]);
+  // The same stock rewrite `senet portable` applies to Axpy layers (builder/stock-axpy.ts).
+  return t.n.stockAxpy(unit, gate, branch, shortcut, name);
 }
