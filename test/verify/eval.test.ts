@@ -31,7 +31,7 @@ describeShared('eval: CIFAR-10 ResNet-20 on 300 JPEGs gives real Caffe\'s accura
     });
     expect(r.images).toBe(300);
     expect(r.failed).toEqual([]);
-    expect(r.preprocessing).toMatchObject({ resize: 32, crop: [32, 32], scale: 0.00390625 });
+    expect(r.preprocessing).toMatchObject({ resize: 0, protocol: 'none', crop: [32, 32], scale: 0.00390625 });
     expect([r.top1, r.top5]).toEqual([ref.top1Correct, ref.top5Correct]);
     const byFile = new Map(r.predictions.map((p) => [p.file, p]));
     ref.images.forEach((f, i) => expect([f, byFile.get(f)?.top5[0]]).toEqual([f, ref.top1[i]]));
