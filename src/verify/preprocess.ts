@@ -255,3 +255,30 @@ export async function preprocessBatch(
   }
   return { data, shape: [inputs.length, c, h, w] };
 }
+
+/**
+ * The pipeline on pixels already decoded (a canvas' RGBA, a camera frame, raw RGB): 8-bit HWC with
+ * 1, 3 or 4 channels (alpha dropped). Gives exactly what preprocessImage gives for the same pixels.
+ */
+export function preprocessPixels(image: { data: Uint8Array | Uint8ClampedArray; width: number; height: number; channels: 1 | 3 | 4 }, opts: PreprocessOptions): Float32Array {
+  const { width, height, channels } = image;
+  if (image.data.length !== width * height * channels) {
+    throw new UsageError(`pixels: ${image.data.length} values is not ${width} x ${height} x ${channels}`);
+  }
+  const gray = opts.channelOrder === 'GRAY';
+  if (gray !== (channels === 1)) throw new UsageError(`pixels have ${channels} channels, the model wants ${gray ? 'gray (1)' : 'colour (3 or 4)'}`);
+  let data: Uint8Array;
+  if (channels === 4) {
+    data = new Uint8Array(width * height * 3);
+    for (let i = 0, j = 0; i < data.length; i += 3, j += 4) {
+      data[i] = image.data[j];
+      data[i + 1] = image.data[j + 1];
+      data[i + 2] = image.data[j + 2];
+    }
+  } else {
+    data = image.data instanceof Uint8Array ? image.data : new Uint8Array(image.data.buffer, image.data.byteOffset, image.data.byteLength);
+  }
+  const img: DecodedImage = { data, width, height, channels: channels === 1 ? 1 : 3 };
+  const crop = resizeAndCrop(img, opts.resize, opts.crop, opts.warp === true);
+  return toModelInput(crop.data, opts.crop[0], opts.crop[1], img.channels, opts);
+}
