@@ -6,7 +6,7 @@ import * as fs from 'fs';
 import type { Argv } from 'yargs';
 import { archs, type ArchEntry } from '../archs';
 import { UsageError } from '../errors';
-import { UNKNOWN, handlerFor, inferShapes, layerIncluded, type NetShapes } from '../layers';
+import { UNKNOWN, handlerFor, inferShapes, layerHandlers, layerIncluded, type NetShapes } from '../layers';
 import type { NetParameter, Phase } from '../schema';
 import { readNetText } from '../upgrade';
 import { ARCH_FLAGS, archFlagOptions, optionsFromArgs, type ArchFlagArgs, type GenerateArgs } from './commands/generate';
@@ -60,7 +60,8 @@ function dataShapes(net: NetParameter, phase: Phase, given: number[] | undefined
   const out: Record<string, number[]> = {};
   const state = { phase, level: 0, stages: [] as string[] };
   for (const layer of net.layer ?? []) {
-    if ((layer.bottom ?? []).length > 0 || !layerIncluded(layer, state)) continue;
+    // Types senet does not know are drawn as unknown (inferShapes' tolerant mode), not read here.
+    if ((layer.bottom ?? []).length > 0 || !layerIncluded(layer, state) || !layerHandlers.has(layer.type ?? '')) continue;
     const handler = handlerFor(layer);
     // A layer that needs bottoms but has none is reported by shape inference, with its name.
     if (handler.bottoms.min > 0) continue;
@@ -107,7 +108,7 @@ export function resolveNetTarget(a: NetTargetArgs): ResolvedNet {
       if (first === undefined) throw new UsageError('--input-shape given, but the net has no input to apply it to');
       inputShapes = { [first]: inputShape };
     }
-    return { source: a.target, kind: 'file', net, shapes: inferShapes(net, { phase, inputShapes }), phase };
+    return { source: a.target, kind: 'file', net, shapes: inferShapes(net, { phase, inputShapes, tolerant: true }), phase };
   }
   const entry = found.entry;
   // A train/test net needs data sources by name; nothing is read, so placeholders do.
@@ -127,5 +128,5 @@ export function resolveNetTarget(a: NetTargetArgs): ResolvedNet {
   if (phaseArg === 'deploy' && inputShape !== undefined) {
     throw new UsageError('--input-shape applies to files and train/test nets; use --input-size and --batch with an ID');
   }
-  return { source: entry.id, kind: 'arch', net, shapes: inferShapes(net, { phase, inputShapes }), phase };
+  return { source: entry.id, kind: 'arch', net, shapes: inferShapes(net, { phase, inputShapes, tolerant: true }), phase };
 }

@@ -7,7 +7,7 @@ import { NetError } from '../errors';
 import type { LayerParameter, NetParameter, NetStateRule, Phase } from '../schema';
 import { UNKNOWN } from './data';
 import { type Shape, countOf, layerName, netError, shapeText } from './handler';
-import { handlerFor } from './registry';
+import { handlerFor, layerHandlers } from './registry';
 
 export interface InferOptions {
   /** Default: net.state.phase, else TEST (as Caffe's deploy use). */
@@ -21,6 +21,12 @@ export interface InferOptions {
    * shape, and supply what data layers cannot know without their data.
    */
   inputShapes?: Record<string, number[]>;
+  /**
+   * Read-only views (summary, show): a layer of a type without a handler does not stop the
+   * inference; it is marked `unknown: 'type'`, its tops get the shape [UNKNOWN], and every layer
+   * fed from them `unknown: 'shape'` (no shapes, params or MACs from there on).
+   */
+  tolerant?: boolean;
 }
 
 export interface LayerShapes {
@@ -38,6 +44,8 @@ export interface LayerShapes {
   stats: number;
   /** Multiply-adds per image (Convolution and InnerProduct only). */
   macs: number;
+  /** Tolerant inference only: 'type' for a type without a handler, 'shape' for a layer fed from one. */
+  unknown?: 'type' | 'shape';
 }
 
 export interface NetShapes {
@@ -49,6 +57,8 @@ export interface NetShapes {
   /** Blobs that no layer consumes: the net's outputs. */
   outputs: string[];
   totals: { params: number; stats: number; macs: number };
+  /** Tolerant inference only: the layers of unknown type, and how many layers' shapes are unknown. */
+  unknown?: { types: string[]; layers: string[]; shapeless: number };
 }
 
 interface NetStateLike {
@@ -161,12 +171,37 @@ export function inferShapes(net: NetParameter, opts: InferOptions = {}): NetShap
   }
   const layers: LayerShapes[] = [];
   const totals = { params: 0, stats: 0, macs: 0 };
+  const unknownBlobs = new Set<string>();
+  const unknown = { types: [] as string[], layers: [] as string[], shapeless: 0 };
   for (const layer of net.layer ?? []) {
     if (!layerIncluded(layer, state)) continue;
-    const handler = handlerFor(layer);
     const name = layerName(layer);
     const bottoms = layer.bottom ?? [];
     const tops = layer.top ?? [];
+    if (opts.tolerant) {
+      const unknownType = !layerHandlers.has(layer.type ?? '');
+      if (unknownType || bottoms.some((b) => unknownBlobs.has(b))) {
+        for (const [i, b] of bottoms.entries()) {
+          if (!blobs.has(b)) throw netError(layer, `unknown bottom blob '${b}' (bottom ${i}): no earlier layer in this phase produces it`);
+          consumed.add(b);
+        }
+        for (const t of tops) {
+          consumed.delete(t);
+          unknownBlobs.add(t);
+          blobs.set(t, [UNKNOWN]);
+        }
+        if (unknownType) {
+          unknown.layers.push(name);
+          if (!unknown.types.includes(layer.type ?? '')) unknown.types.push(layer.type ?? '');
+        } else unknown.shapeless++;
+        layers.push({
+          name, type: layer.type ?? '', bottoms: bottoms.slice(), tops: tops.slice(), inputShapes: bottoms.map((b) => blobs.get(b)!.slice()),
+          outputShapes: tops.map(() => [UNKNOWN]), blobShapes: [], params: 0, stats: 0, macs: 0, unknown: unknownType ? 'type' : 'shape',
+        });
+        continue;
+      }
+    }
+    const handler = handlerFor(layer);
     const arity = (n: number, a: { min: number; max: number }, what: string): void => {
       if (n < a.min || n > a.max) {
         const want = a.min === a.max ? `${a.min}` : a.max === Infinity ? `at least ${a.min}` : `${a.min} to ${a.max}`;
@@ -235,5 +270,5 @@ export function inferShapes(net: NetParameter, opts: InferOptions = {}): NetShap
     totals.macs += macs;
   }
   const outputs = [...blobs.keys()].filter((b) => !consumed.has(b));
-  return { name: net.name ?? '', layers, blobs, outputs, totals };
+  return { name: net.name ?? '', layers, blobs, outputs, totals, ...(unknown.layers.length > 0 ? { unknown } : {}) };
 }

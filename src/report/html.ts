@@ -204,7 +204,7 @@ export function renderNetPage(shapes: NetShapes, opts: ShowOptions = {}): ShowPa
           `<rect class="hit" x="1" width="${sizes[i].w - 2}" height="${ROW_H}"/>` +
           `<rect class="sw" x="6" y="5" width="4" height="${ROW_H - 10}" rx="2"/>` +
           `<text class="lname" x="16" y="15">${esc(l.name)}</text>` +
-          `<text class="ltype" x="${sizes[i].w - 10}" y="15" text-anchor="end">${esc(l.type)}</text></g>`,
+          `<text class="ltype" x="${sizes[i].w - 10}" y="15" text-anchor="end">${esc(l.unknown === 'type' ? `${l.type} (unknown)` : l.type)}</text></g>`,
       );
     });
     parts.push('</g>');

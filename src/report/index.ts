@@ -1,5 +1,5 @@
 /** Human-facing reports on a net: the summary table, the self-contained HTML graph page, and what all senet pages share. */
-export { formatSummaryTable, shapeLabel, summarize, withSuffix, withThousands } from './summary';
+export { formatSummaryTable, shapeLabel, summarize, unknownNote, withSuffix, withThousands } from './summary';
 export type { NetSummary, SummaryLayer, TableOptions } from './summary';
 export { buildGraph, nameKey } from './graph';
 export type { GraphEdge, GraphGroup, GraphNode, GroupKind, NetGraph } from './graph';

@@ -16,13 +16,25 @@ export interface SummaryLayer {
   params: number;
   /** Convolution and InnerProduct multiply-adds, per image. */
   macs: number;
+  /** 'type': a layer type senet does not know; 'shape': fed from one, so shapes and counts are unknown. */
+  unknown?: 'type' | 'shape';
 }
 
 export interface NetSummary {
   name: string;
+  /** Totals over the layers whose shapes are known. */
   params: number;
   macs: number;
   layers: SummaryLayer[];
+  /** Layer types senet does not know, and the layers of those types (tolerant reading). */
+  unknown?: { types: string[]; layers: string[]; shapeless: number };
+}
+
+/** One sentence on a net read tolerantly, or undefined when every type was known. */
+export function unknownNote(u: NetSummary['unknown']): string | undefined {
+  if (u === undefined) return undefined;
+  const n = u.layers.length;
+  return `${n} layer${n === 1 ? '' : 's'} of unknown type (${u.types.join(', ')}) marked unknown; shapes, params and MACs unknown from there on (${u.shapeless} more layer${u.shapeless === 1 ? '' : 's'}); totals count the known layers only`;
 }
 
 export function summarize(shapes: NetShapes): NetSummary {
@@ -37,7 +49,9 @@ export function summarize(shapes: NetShapes): NetSummary {
       shape: l.outputShapes.map((s) => s.slice()),
       params: l.params,
       macs: l.macs,
+      ...(l.unknown !== undefined ? { unknown: l.unknown } : {}),
     })),
+    ...(shapes.unknown !== undefined ? { unknown: structuredClone(shapes.unknown) } : {}),
   };
 }
 
@@ -61,9 +75,10 @@ export function withSuffix(n: number): string {
   return String(n);
 }
 
-/** "1x64x112x112"; a scalar blob (no axes) is "scalar". */
+/** "1x64x112x112"; a scalar blob (no axes) is "scalar"; dimensions nobody can know (negative) are "?". */
 export function shapeLabel(shape: readonly number[], sep = 'x'): string {
-  return shape.length === 0 ? 'scalar' : shape.join(sep);
+  if (shape.length === 1 && shape[0] < 0) return '?';
+  return shape.length === 0 ? 'scalar' : shape.map((d) => (d < 0 ? '?' : String(d))).join(sep);
 }
 
 const MAX_COLUMN = 60;
@@ -85,7 +100,9 @@ export function formatSummaryTable(s: NetSummary, opts: TableOptions = {}): stri
     shapes.forEach((sh, j) => {
       rows.push(
         j === 0
-          ? [String(i + 1), displayText(l.name), displayText(l.type), sh, l.params === 0 ? '-' : withThousands(l.params), l.macs === 0 ? '-' : withThousands(l.macs)]
+          ? l.unknown !== undefined
+            ? [String(i + 1), displayText(l.name), l.unknown === 'type' ? `${displayText(l.type)} (unknown)` : displayText(l.type), sh, '?', '?']
+            : [String(i + 1), displayText(l.name), displayText(l.type), sh, l.params === 0 ? '-' : withThousands(l.params), l.macs === 0 ? '-' : withThousands(l.macs)]
           : ['', '', '', sh, '', ''],
       );
     });
@@ -116,5 +133,7 @@ export function formatSummaryTable(s: NetSummary, opts: TableOptions = {}): stri
   ];
   const kw = Math.max(...totals.map(([k]) => k.length));
   for (const [k, v] of totals) out.push(`${(k + ':').padEnd(kw + 1)} ${v}`);
+  const note = unknownNote(s.unknown);
+  if (note !== undefined) out.push(`note: ${note}`);
   return out.join('\n') + '\n';
 }

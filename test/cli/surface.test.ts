@@ -78,7 +78,7 @@ describe('preprocess and predict', () => {
   it('predict on several images shows loading and progress on stderr, not with -q', () => {
     const r = senet(['predict', model, ...images, '--top', '2']);
     expect(r.status).toBe(0);
-    expect(r.stderr).toMatch(/senet: loading .*\nsenet: loaded in \d+\.\d s \(backend \w+\); preprocessing fit: shorter side 128/);
+    expect(r.stderr).toMatch(/senet: loading .*\nsenet: loaded in \d+\.\d s \(engine tfjs, backend \w+\); preprocessing fit: shorter side 128/);
     expect(r.stderr).toMatch(/senet: predict 3\/3/);
     expect(r.stdout.split('\n').filter((l) => l.startsWith('  '))).toHaveLength(6);
     expect(senet(['predict', model, ...images, '-q']).stderr).toBe('');

@@ -1,6 +1,6 @@
 /** `senet show ID|FILE -o net.html`: the net as a self-contained, interactive HTML graph page. */
 import type { Argv, CommandModule } from 'yargs';
-import { renderNetPage } from '../../report';
+import { renderNetPage, unknownNote } from '../../report';
 import { netTargetOptions, resolveNetTarget, type NetTargetArgs } from '../net-target';
 import { writeFileAtomic } from '../../atomic-write';
 import { checkOutputFiles } from '../outputs';
@@ -20,6 +20,8 @@ export function runShow(a: ShowArgs): { bytes: number; ms: number } {
   writeFileAtomic(a.output, page.html, { inputs: [a.target] });
   const bytes = Buffer.byteLength(page.html);
   const ms = Date.now() - t0;
+  const note = unknownNote(r.shapes.unknown);
+  if (note !== undefined && !a.quiet && !a.json) process.stderr.write(`senet: note: ${note}\n`);
   if (a.json) {
     process.stdout.write(JSON.stringify({ output: a.output, source: r.source, layers: r.shapes.layers.length, nodes: page.graph.nodes.length, bytes, ms }, null, 2) + '\n');
   } else if (!a.quiet) {
