@@ -10,7 +10,7 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { blockNetwork, collectPageErrors, describeBrowser, launchChromium } from '../helpers/browser';
+import { collectPageErrors, describeBrowser, launchChromium } from '../helpers/browser';
 import { ROOT } from '../helpers/cli';
 
 let tmp: string;
@@ -104,23 +104,22 @@ describeBrowser('the README page in Chromium', () => {
     expect(blocks.html).toHaveLength(1);
     const want = JSON.parse(fs.readFileSync(path.join(proj, 'library-probabilities.json'), 'utf8')) as number[];
     const origin = 'http://senet.test/';
-    const files = new Map<string, string>([
-      ['page.html', ''],
-      ['tf-core.min.js', path.join(proj, 'node_modules', '@tensorflow', 'tfjs-core', 'dist', 'tf-core.min.js')],
-      ['tf-backend-cpu.min.js', path.join(proj, 'node_modules', '@tensorflow', 'tfjs-backend-cpu', 'dist', 'tf-backend-cpu.min.js')],
-      ['tf-converter.min.js', path.join(proj, 'node_modules', '@tensorflow', 'tfjs-converter', 'dist', 'tf-converter.min.js')],
+    const dist = (pkg: string, file: string): string => path.join(proj, 'node_modules', '@tensorflow', pkg, 'dist', file);
+    const scripts = new Map([
+      ['tf-core.min.js', dist('tfjs-core', 'tf-core.min.js')],
+      ['tf-backend-cpu.min.js', dist('tfjs-backend-cpu', 'tf-backend-cpu.min.js')],
+      ['tf-converter.min.js', dist('tfjs-converter', 'tf-converter.min.js')],
     ]);
     const ctx = await launchChromium();
     try {
-      const blocked = await blockNetwork(ctx, new Set());
-      await ctx.unroute('**/*');
+      // One origin: the page, the three scripts, and the scratch project's files (the model, the image).
+      const blocked: string[] = [];
       await ctx.route('**/*', (route) => {
         const url = route.request().url();
         const rel = url.startsWith(origin) ? decodeURIComponent(url.slice(origin.length)) : undefined;
-        const file = rel === undefined ? undefined : rel === 'page.html' ? undefined : files.get(rel) ?? path.join(proj, rel);
         if (rel === 'page.html') return route.fulfill({ body: blocks.html[0], contentType: 'text/html' });
+        const file = rel === undefined ? undefined : scripts.get(rel) ?? path.join(proj, rel);
         if (file !== undefined && !path.relative(proj, file).startsWith('..') && fs.existsSync(file)) return route.fulfill({ path: file });
-        if (file !== undefined && files.has(rel!)) return route.fulfill({ path: file });
         blocked.push(url);
         return route.abort();
       });
