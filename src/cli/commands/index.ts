@@ -17,10 +17,4 @@ import { portableCommand } from './portable';
 
 /** Every CLI command, one module each; the order is the order of `senet --help`. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-import { referenceCommand } from './reference';
-import { preprocessCommand } from './preprocess';
-import { portableCommand } from './portable';
-
-/** Every CLI command, one module each; the order is the order of `senet --help`. */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 export const commands: CommandModule<any, any>[] = [generateCommand, fmtCommand, upgradeCommand, portableCommand, convertCommand, runCommand, benchCommand, summaryCommand, showCommand, initWeightsCommand, referenceCommand, parityCommand, evalCommand, predictCommand, preprocessCommand];
