@@ -108,6 +108,16 @@ describe('protocols by input size', () => {
 });
 
 describe('one grammar', () => {
+  it('every command takes -q/--quiet and --json', () => {
+    const help = senet(['--help']).stdout;
+    const names = [...help.matchAll(/^ {2}senet (\S+)/gm)].map((m) => m[1]);
+    expect(names.length).toBeGreaterThanOrEqual(15);
+    for (const c of names) {
+      const h = senet([c, '--help']).stdout;
+      expect([c, /-q, --quiet/.test(h), /--json/.test(h)]).toEqual([c, true, true]);
+    }
+  });
+
   it('generate -o says what it wrote, and the file passes fmt --check', () => {
     const f = path.join(tmp, 'r50.prototxt');
     const g = senet(['generate', 'se-resnet-50', '-o', f]);

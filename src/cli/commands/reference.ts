@@ -13,6 +13,7 @@ interface ReferenceArgs {
   dtype: 'float64' | 'float32';
   force: boolean;
   quiet: boolean;
+  json?: boolean;
 }
 
 /** `senet reference NET W --input X.npy -o DIR`: every blob of our float64 forward pass. */
@@ -28,10 +29,11 @@ export const referenceCommand: CommandModule<object, ReferenceArgs> = {
       .option('dtype', { type: 'string', choices: ['float64', 'float32'], default: 'float64', describe: 'element type of the files (computed in float64 either way)' })
       .option('force', { type: 'boolean', default: false, describe: 'replace an existing output folder (only once the new one is complete)' })
       .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'no progress output' })
+      .option('json', { type: 'boolean', describe: 'print JSON on stdout: { output, blobs, dtype, seconds }' })
       .example('$0 reference net.prototxt w.caffemodel -i x.npy -o truth/', 'then: senet parity net.prototxt w.caffemodel -i x.npy -r caffe-blobs/ --truth truth/')
       .example('$0 reference net.prototxt w.caffemodel -i x.npy -o ref/ --dtype float32', 'a parity reference where no Caffe is at hand') as unknown as Argv<ReferenceArgs>,
   handler: (args) => {
-    const progress = createProgress({ quiet: args.quiet });
+    const progress = createProgress({ quiet: args.quiet || args.json === true });
     const arr = readNpy(args.input);
     if (arr.shape.length === 0) throw new UsageError(`${args.input}: the input must be an array, not a scalar`);
     const src = loadTruthSource(args.net, args.weights, { shape: arr.shape.slice(), data: arr.data instanceof Float64Array ? arr.data : toFloat32(arr) });
@@ -50,6 +52,7 @@ export const referenceCommand: CommandModule<object, ReferenceArgs> = {
     } finally {
       progress.stop();
     }
+    if (args.json) process.stdout.write(JSON.stringify({ output: args.output, blobs: meta.blobs.length, dtype: meta.dtype, seconds: meta.seconds }, null, 2) + '\n');
     progress.note(`wrote ${args.output}: ${meta.blobs.length} blobs (${meta.dtype}) in ${meta.seconds.toFixed(1)} s; float64 values of senet-caffe's reference kernels, not Caffe's`);
   },
 };
