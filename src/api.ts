@@ -45,9 +45,9 @@ export function generatePrototxt(id: string, options: Partial<ArchOptions> = {})
 
 /**
  * `senet convert NET W -o OUT`: a TF.js GraphModel folder, or an ONNX file when `output` ends in
- * `.onnx` (or `options.format` says so). Synchronous; the caffemodel is streamed, never held whole.
+ * `.onnx` (or `options.format` says so). The caffemodel is streamed, never held whole.
  */
-export function convert(prototxt: string, caffemodel: string, output: string, options: ConvertFilesOptions = {}): ConvertFilesResult {
+export function convert(prototxt: string, caffemodel: string, output: string, options: ConvertFilesOptions = {}): Promise<ConvertFilesResult> {
   return convertFiles(prototxt, caffemodel, output, { quiet: true, ...options });
 }
 

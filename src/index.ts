@@ -3,7 +3,7 @@
  *
  *   const senet = require('senet-caffe');
  *   const net = senet.generate('se-resnet-50');                       // senet generate
- *   senet.convert('SE-ResNet-50.prototxt', 'SE-ResNet-50.caffemodel', 'se-resnet-50');  // senet convert
+ *   await senet.convert('SE-ResNet-50.prototxt', 'SE-ResNet-50.caffemodel', 'se-resnet-50');  // senet convert
  *   const model = await senet.loadConverted('se-resnet-50');
  *   const [top5] = await senet.predict(model, ['cat.jpg']);            // senet predict
  *
