@@ -9,7 +9,7 @@ import { convertFiles, type ConvertFilesOptions, type ConvertFilesResult } from 
 import { UsageError } from './errors';
 import { initBackend, loadModel, runModel, type BackendName, type HostArray, type LoadedModel, type Runner } from './runtime';
 import type { NetParameter } from './schema';
-import type { ModelMetadata } from './tfgraph/metadata';
+import type { ModelMetadata } from './model-metadata';
 import { parseNetText, readNetText } from './upgrade';
 import {
   imagenetClasses, modelLabelOrder, preprocessBatch, preprocessingFor, readModelMetadata, toProbabilities, topK,

@@ -46,8 +46,8 @@ export type { RandomWeightsOptions, CalibrateOptions } from './reference';
 // --- convert: TF.js GraphModel or ONNX --------------------------------------------------------------
 export { convertFiles, convertNet, formatOfPath } from './convert';
 export type { ConvertFilesOptions, ConvertFilesResult, ConvertNetOptions, ConvertedNet, ModelFormat } from './convert';
-export { asModelMetadata, graphInputShape, METADATA_VERSION } from './tfgraph';
-export type { ModelMetadata, PreprocessingInfo, Layout4 } from './tfgraph';
+export { asModelMetadata, graphInputShape, METADATA_VERSION } from './model-metadata';
+export type { ModelMetadata, PreprocessingInfo, Layout4 } from './model-metadata';
 
 // --- run a converted model (TF.js backends or ONNX Runtime), .npy/.npz --------------------------
 export { initBackend, loadModel, runModel, BACKEND_ORDER, openRunner, loadOnnxModel, isOnnxModelPath } from './runtime';
