@@ -166,10 +166,16 @@ describe('bounded memory and bounded messages', () => {
 
   it('control and bidi characters in input are escaped in messages', () => {
     const f = file('bidi.prototxt', 'name: "n"\nlayer { name: "a\u202eb\u001b[31m" type: "Nope" top: "x" }\n');
-    const r = senet(['summary', f]);
+    // init-weights refuses an unknown type (summary draws it, marked unknown, and exits 0).
+    const r = senet(['init-weights', f, '-o', path.join(tmp, 'bidi.caffemodel')]);
     expect(r.status).toBe(1);
     expect(r.stderr).not.toMatch(/[\u202e\u001b]/);
     expect(r.stderr).toMatch(/a\\u202eb\\x1b\[31m/);
+    // summary prints the name escaped in its table too.
+    const s = senet(['summary', f]);
+    expect(s.status).toBe(0);
+    expect(s.stdout).not.toMatch(/[\u202e\u001b]/);
+    expect(s.stdout).toMatch(/a\\u202eb\\x1b\[31m +Nope \(unknown\)/);
   });
 
   it('summary of a net with a 300 KB layer name: rows are not padded to it', () => {
