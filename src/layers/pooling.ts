@@ -117,20 +117,8 @@ const convertPooling: ConvertFn = (ctx) => {
     return [g.maxPool(input, { kernel: [kh, kw], strides: [sh, sw], pads, name: ctx.outName(0) })];
   }
   const avg = g.avgPool(input, { kernel: [kh, kw], strides: [sh, sw], pads, name: ctx.name('avg') });
-  const map = new Float32Array(oh * ow);
-  let uniform = true;
-  for (let i = 0; i < oh; i++) {
-    const hs = i * sh - ph;
-    const he = Math.min(hs + kh, H + ph);
-    for (let j = 0; j < ow; j++) {
-      const ws = j * sw - pw;
-      const we = Math.min(ws + kw, W + pw);
-      const v = (kh * kw) / ((he - hs) * (we - ws));
-      map[i * ow + j] = v;
-      if (v !== 1) uniform = false;
-    }
-  }
-  if (uniform) return [g.identity(avg, { name: ctx.outName(0) })];
+  const map = aveCorrection(H, W, geo, oh, ow);
+  if (map === undefined) return [g.identity(avg, { name: ctx.outName(0) })];
   const c = g.constFloat(ctx.name('divisor'), map, [oh, ow, 1]);
   return [g.mul(avg, c, { name: ctx.outName(0) })];
 };
