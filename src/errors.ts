@@ -53,6 +53,9 @@ export class InputFileError extends SenetError {
   }
 }
 
+/** Input data that does not fit the model (shape, value count): bad input, exit 1, not usage. */
+export class InputMismatchError extends SenetError {}
+
 /** A layer type the converter or shape inference does not support. */
 export class UnsupportedLayerError extends SenetError {
   constructor(readonly layer: string, readonly layerType: string, readonly detail = 'is not supported') {

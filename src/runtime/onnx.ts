@@ -8,7 +8,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import type * as Ort from 'onnxruntime-node';
-import { InputFileError, SenetError, UsageError } from '../errors';
+import { InputFileError, InputMismatchError, SenetError, UsageError } from '../errors';
 import { onnxBytesWithOutputs, readOnnxMetadata, SENET_METADATA_KEY } from '../onnx';
 import { asModelMetadata, type ModelMetadata } from '../model-metadata';
 import type { HostArray } from './run';
@@ -144,10 +144,10 @@ export async function loadOnnxModel(file: string, opts: OnnxLoadOptions = {}): P
     outputNames,
     inputShape,
     async run(input, requested) {
-      if (input.data.length !== input.shape.reduce((a, b) => a * b, 1)) throw new UsageError(`input has ${input.data.length} values but shape [${input.shape}]`);
+      if (input.data.length !== input.shape.reduce((a, b) => a * b, 1)) throw new InputMismatchError(`input has ${input.data.length} values but shape [${input.shape}]`);
       if (inputShape !== undefined) {
         const ok = input.shape.length === inputShape.length && input.shape.every((d, i) => inputShape[i] < 0 || inputShape[i] === d);
-        if (!ok) throw new UsageError(`${file}: input has shape [${input.shape}], the model expects NCHW [${inputShape.map((d) => (d < 0 ? '?' : d))}]`);
+        if (!ok) throw new InputMismatchError(`${file}: input has shape [${input.shape}], the model expects NCHW [${inputShape.map((d) => (d < 0 ? '?' : d))}]`);
       }
       const names = requested ?? outputNames;
       const values = names.map(valueOf);

@@ -4,7 +4,7 @@
  * fetched rank-4 tensors are transposed back.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { SenetError, UsageError } from '../errors';
+import { InputMismatchError, SenetError, UsageError } from '../errors';
 import { Layout4 } from '../model-metadata';
 import { LoadedModel } from './load';
 
@@ -43,7 +43,7 @@ function checkInputShape(loaded: LoadedModel, shape: readonly number[], expected
   if (expected === undefined) return;
   const ok = shape.length === expected.length && shape.every((d, i) => expected[i] < 0 || expected[i] === d);
   if (!ok) {
-    throw new UsageError(`${loaded.dir}: input has shape [${shape}], the model expects ${what} [${expected.map((d) => (d < 0 ? '?' : d))}]`);
+    throw new InputMismatchError(`${loaded.dir}: input has shape [${shape}], the model expects ${what} [${expected.map((d) => (d < 0 ? '?' : d))}]`);
   }
 }
 
@@ -73,7 +73,7 @@ export function isOutOfMemory(e: unknown): boolean {
 export function runModel(loaded: LoadedModel, input: HostArray, opts: RunOptions = {}): Record<string, HostArray> {
   const { model, metadata } = loaded;
   if (input.data.length !== input.shape.reduce((a, b) => a * b, 1)) {
-    throw new UsageError(`input has ${input.data.length} values but shape [${input.shape}]`);
+    throw new InputMismatchError(`input has ${input.data.length} values but shape [${input.shape}]`);
   }
   const inputName = metadata?.inputName ?? model.inputs[0]?.name;
   if (inputName === undefined) throw new SenetError(`${loaded.dir}: the model has no inputs`);

@@ -6,7 +6,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { readNpz, toFloat32 } from '../../src/runtime/npy';
+import { readNpz, toFloat32, writeNpy } from '../../src/runtime/npy';
 import { senet } from '../helpers/cli';
 
 const F = path.resolve(__dirname, '..', 'fixtures', 'parity', 'se_resnext_50');
@@ -82,5 +82,16 @@ describe('senet convert / run / parity with an .onnx model', () => {
     expect(threads.status).toBe(2);
     expect(threads.stderr).toMatch(/--threads sets ONNX Runtime's threads/);
     for (const r of [unknown, backend, threads]) expect(r.stderr).not.toMatch(/\n\s+at |internal error/);
+  });
+
+  it('an input of the wrong shape is bad input (exit 1), on both engines', () => {
+    const bad = path.join(tmp, 'wrong-shape.npy');
+    writeNpy(bad, { data: new Float32Array(3 * 64 * 64), shape: [1, 3, 64, 64] });
+    for (const m of [model, path.join(tmp, 'folder.onnx')]) {
+      const r = senet(['run', m, '-i', bad, '-o', path.join(tmp, 'w.npy')]);
+      expect(r.stderr).toMatch(/input has shape \[1,3,64,64\], the model expects/);
+      expect(r.status).toBe(1);
+      expect(fs.existsSync(path.join(tmp, 'w.npy'))).toBe(false);
+    }
   });
 });
