@@ -83,6 +83,21 @@ export function pooledSize(input: number, kernel: number, stride: number, pad: n
 }
 
 /**
+ * Caffe's pooling windows in a form every target can run in floor mode: whether the pooling is
+ * global (one window covering the whole, unpadded input), and the bottom/right padding that makes
+ * floor-mode pooling yield exactly oh x ow windows. Caffe's ceil overhang adds rows; a negative
+ * amount means trailing rows no window reads, which `crop` keeps out (rows, cols to keep).
+ */
+function floorModeWindows(geo: PoolGeometry, H: number, W: number, oh: number, ow: number): { global: boolean; padB: number; padR: number; crop?: [number, number] } {
+  const [kh, kw] = geo.kernel;
+  const global = geo.global || (kh === H && kw === W && geo.pad[0] === 0 && geo.pad[1] === 0 && oh === 1 && ow === 1);
+  const padB = (oh - 1) * geo.stride[0] + kh - H - geo.pad[0];
+  const padR = (ow - 1) * geo.stride[1] + kw - W - geo.pad[1];
+  const crop: [number, number] | undefined = padB < 0 || padR < 0 ? [H + Math.min(0, padB), W + Math.min(0, padR)] : undefined;
+  return { global, padB: Math.max(0, padB), padR: Math.max(0, padR), crop };
+}
+
+/**
  * Caffe pooling. Output size uses Caffe's rounding (above). MAX: PadV2(-inf) then VALID, so
  * padding never wins. AVE: zero Pad then VALID AvgPool (sum / kh*kw) times a constant map
  * kh*kw / pool_size, where pool_size is Caffe's window clipped to the padded input (padding
@@ -98,21 +113,15 @@ const convertPooling: ConvertFn = (ctx) => {
   const x = ctx.inputs[0];
   const [, , H, W] = inShape;
   const [, , oh, ow] = ctx.outputShapes[0];
-  if (geo.global || (geo.kernel[0] === H && geo.kernel[1] === W && geo.pad[0] === 0 && geo.pad[1] === 0 && oh === 1 && ow === 1)) {
+  const win = floorModeWindows(geo, H, W, oh, ow);
+  if (win.global) {
     return [pool === 'MAX' ? g.max(x, [1, 2], true, { name: ctx.outName(0) }) : g.mean(x, [1, 2], true, { name: ctx.outName(0) })];
   }
   const [kh, kw] = geo.kernel;
   const [sh, sw] = geo.stride;
   const [ph, pw] = geo.pad;
-  // Bottom/right padding so that VALID pooling yields exactly oh x ow windows: Caffe's ceil
-  // overhang adds rows; a negative amount means trailing rows no window touches (cropped).
-  const padB = (oh - 1) * sh + kh - H - ph;
-  const padR = (ow - 1) * sw + kw - W - pw;
-  let input = x;
-  if (padB < 0 || padR < 0) {
-    input = g.slice(x, [0, 0, 0, 0], [-1, H + Math.min(0, padB), W + Math.min(0, padR), -1], { name: ctx.name('crop') });
-  }
-  const pads: [number, number, number, number] = [ph, Math.max(0, padB), pw, Math.max(0, padR)];
+  const input = win.crop === undefined ? x : g.slice(x, [0, 0, 0, 0], [-1, win.crop[0], win.crop[1], -1], { name: ctx.name('crop') });
+  const pads: [number, number, number, number] = [ph, win.padB, pw, win.padR];
   if (pool === 'MAX') {
     return [g.maxPool(input, { kernel: [kh, kw], strides: [sh, sw], pads, name: ctx.outName(0) })];
   }
@@ -208,21 +217,20 @@ const onnxPooling: OnnxConvertFn = (ctx) => {
   const [, , H, W] = inShape;
   const [, , oh, ow] = ctx.outputShapes[0];
   const x = ctx.inputs[0];
-  if (geo.global || (geo.kernel[0] === H && geo.kernel[1] === W && geo.pad[0] === 0 && geo.pad[1] === 0 && oh === 1 && ow === 1)) {
+  const win = floorModeWindows(geo, H, W, oh, ow);
+  if (win.global) {
     return [g.op(pool === 'MAX' ? 'GlobalMaxPool' : 'GlobalAveragePool', [x], ctx.outName(0))];
   }
   const [kh, kw] = geo.kernel;
   const [sh, sw] = geo.stride;
   const [ph, pw] = geo.pad;
-  const padB = (oh - 1) * sh + kh - H - ph;
-  const padR = (ow - 1) * sw + kw - W - pw;
   let input = x;
-  if (padB < 0 || padR < 0) {
-    const ends = g.int64Const(ctx.name('crop/ends'), [H + Math.min(0, padB), W + Math.min(0, padR)]);
+  if (win.crop !== undefined) {
+    const ends = g.int64Const(ctx.name('crop/ends'), win.crop);
     input = g.op('Slice', [x, g.int64Const(ctx.name('crop/starts'), [0, 0]), ends, g.int64Const(ctx.name('crop/axes'), [2, 3])], ctx.name('crop'));
   }
-  const pb = Math.max(0, padB);
-  const pr = Math.max(0, padR);
+  const pb = win.padB;
+  const pr = win.padR;
   const attrs = { kernel_shape: ints([kh, kw]), strides: ints([sh, sw]) };
   if (pool === 'MAX') return [g.op('MaxPool', [input], ctx.outName(0), { ...attrs, pads: ints([ph, pw, pb, pr]) })];
   const map = aveCorrection(H, W, geo, oh, ow);
