@@ -5,7 +5,6 @@
  * output folder is touched. The caffemodel is indexed, not loaded: big weights stream from it
  * to the shards when they are written (memory stays far below the model's size).
  */
-import * as fs from 'fs';
 import * as path from 'path';
 import { indexCaffemodel, PayloadReader, type UnusedWeights } from '../caffemodel';
 import { UsageError } from '../errors';
@@ -15,6 +14,7 @@ import { checkOutputTarget } from '../output-target';
 import { weightByteLength, writeGraphModelAsync, type ModelJson } from '../tfgraph';
 import { onnxMetadataProps } from './emit-onnx';
 import { convertNet, convertNetToOnnx, type ConvertNetOptions, type ConvertedNet, type ConvertProgress } from './net';
+import { packageVersion } from '../package-version';
 
 /** The output formats: a TF.js GraphModel folder, or an ONNX file. */
 export type ModelFormat = 'tfjs' | 'onnx';
@@ -153,12 +153,3 @@ async function convertAndWrite(
   };
 }
 
-function packageVersion(): string {
-  // src/convert and dist/convert are both two levels below the package root.
-  try {
-    const pkg = JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', 'package.json'), 'utf8')) as { version?: string };
-    return pkg.version ?? 'unknown';
-  } catch {
-    return 'unknown';
-  }
-}

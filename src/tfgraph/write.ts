@@ -13,6 +13,7 @@ import { checkShardBytes, shardCount, shardWriter } from './shards';
 import { checkOutputTarget } from '../output-target';
 import { discardTemp, holdTemp, releaseTemp, removeStaleTemps, tempPathFor } from '../temp-files';
 import { writeErrorText } from '../atomic-write';
+import { packageVersion } from '../package-version';
 
 export { OutputExistsError } from '../output-target';
 
@@ -56,16 +57,6 @@ export interface WriteGraphModelOptions {
   convertedBy?: string;
   /** Maximum shard size in bytes (default 4 MiB). */
   shardBytes?: number;
-}
-
-function packageVersion(): string {
-  // src/tfgraph and dist/tfgraph are both two levels below the package root.
-  try {
-    const pkg = JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', 'package.json'), 'utf8')) as { version?: string };
-    return pkg.version ?? 'unknown';
-  } catch {
-    return 'unknown';
-  }
 }
 
 /** The model.json object, without writing anything (the shards are planned, not made). */
