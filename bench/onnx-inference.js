@@ -2,12 +2,14 @@
 /*
  * The two engines side by side, measured in one run (the machine may be shared: compare the
  * ratios, each printed with the load average): SE-ResNet-50, SE-ResNeXt-50 and SENet-154 at
- * 224x224 with random weights from our generator, in ms per image of throughput
- * (wall time per run / images per run):
+ * 224x224 with random weights from our generator, in ms per image of throughput (1000 / images/s;
+ * images/s: all images of a process's timed runs / their wall time). Every configuration runs once
+ * per round in its own process, rounds alternating (default 3), and each gets the median over the
+ * rounds:
  *
  *  - ONNX Runtime (onnxruntime-node, CPU, sequential execution, graph optimisation all), batch 8,
- *    1 and 2 intra-op threads (`senet bench MODEL.onnx --batch 8 --threads N`);
- *  - TF.js wasm, batch 8, 1 and 2 workers (`senet bench DIR --batch 8 --workers N`);
+ *    1 and 2 intra-op threads (`senet bench MODEL.onnx --batch 8 --threads N`, a fresh process);
+ *  - TF.js wasm, batch 8, 1 and 2 workers (`senet bench DIR --batch 8 --backend wasm --workers N`);
  *  - OpenCV 4.6 dnn (Debian's python3-opencv), 2 threads, batch 1, on the `--flavor bvlc` prototxt
  *    with the same caffemodel (OpenCV 4.6 fails at batch > 1 on these nets and computes the
  *    release's Axpy as a*Y + X), when /usr/bin/python3 has cv2;
@@ -18,7 +20,7 @@
  * ONNX Runtime >= 2.5x OpenCV's images/s (both 50-layer nets) and >= 4.5x the 2-worker wasm path,
  * ONNX conversion of SENet-154 no slower than TF.js. Needs `npm run build` first.
  *
- *   node bench/onnx-inference.js [--runs R] [--warmup W] [--only se-resnet-50] [--skip-wasm] [--images N]
+ *   node bench/onnx-inference.js [--rounds N (3)] [--runs R (5)] [--warmup W (2)] [--only se-resnet-50] [--skip-wasm] [--images N]
  *                                [--skip-models] [--skip-eval]   (parts of the run only)
  */
 'use strict';
@@ -28,7 +30,7 @@ const path = require('path');
 const { spawnSync } = require('child_process');
 
 const { ROOT, DIST, CACHE, nowMs, loadavg, prepareModel } = require('./lib/models');
-const { benchModel, randomInput, writeNpy, median } = require(path.join(DIST, 'runtime'));
+const { randomInput, writeNpy, median } = require(path.join(DIST, 'runtime'));
 const { convertFiles } = require(path.join(DIST, 'convert'));
 
 const MODELS = ['se-resnet-50', 'se-resnext-50', 'senet-154'];
@@ -91,9 +93,19 @@ function openCv(id, caffemodel, runs) {
 
 const ips = (msPerImage) => 1000 / msPerImage;
 
+/**
+ * `senet bench MODEL --json ARGS` in a fresh process. Timed inside this script's process, ONNX
+ * Runtime was 8% slower (27.1 vs 25.0 ms/image on SE-ResNet-50): the heap left by the conversions
+ * keeps V8's helper threads busy on the same two cores.
+ */
+function cliBench(model, args) {
+  const r = spawnSync(process.execPath, [CLI, 'bench', model, '--json', '--batch', String(BATCH), ...args.map(String)], { encoding: 'utf8', maxBuffer: 1 << 24 });
+  if (r.status !== 0) throw new Error(`senet bench ${model} ${args.join(' ')}: ${r.stderr.trim().split('\n').pop()}`);
+  return JSON.parse(r.stdout);
+}
+
 async function evalThroughput(onnxFile, images) {
   const sharp = require('sharp');
-  const { evaluate } = require(path.join(DIST, 'verify'));
   const dir = path.join(CACHE, `eval-jpegs-${images}`);
   if (!fs.existsSync(path.join(dir, 'labels.txt'))) {
     fs.mkdirSync(dir, { recursive: true });
@@ -115,8 +127,10 @@ async function evalThroughput(onnxFile, images) {
     fs.writeFileSync(path.join(dir, 'labels.txt'), lines.join('\n') + '\n');
   }
   const l = loadavg();
-  const r = await evaluate({ modelDir: onnxFile, images: dir, labels: path.join(dir, 'labels.txt'), batch: BATCH, threads: 2 });
-  return { r, load: l };
+  // A fresh process, as a user runs it (see cliBench).
+  const r = spawnSync(process.execPath, [CLI, 'eval', onnxFile, '--images', dir, '--labels', path.join(dir, 'labels.txt'), '--batch', String(BATCH), '--threads', '2', '--json', '-q'], { encoding: 'utf8', maxBuffer: 1 << 26 });
+  if (r.status !== 0) throw new Error(`senet eval: ${r.stderr.trim().split('\n').pop()}`);
+  return { r: JSON.parse(r.stdout), load: l };
 }
 
 async function timeConvert(proto, caffemodel, out, format) {
@@ -127,12 +141,15 @@ async function timeConvert(proto, caffemodel, out, format) {
 
 async function main() {
   const runs = Number(arg('runs', '5'));
-  const warmup = Number(arg('warmup', '1'));
+  // Two warm-up runs: ONNX Runtime's first timed run after a single warm-up was about twice as
+  // slow as the rest (49 vs 25 ms/image on SE-ResNet-50), enough to pull a 5-run mean down by 15%.
+  const warmup = Number(arg('warmup', '2'));
   const only = arg('only', undefined);
   const skipWasm = flag('skip-wasm');
   const images = Number(arg('images', '64'));
+  const rounds = Number(arg('rounds', '3'));
   console.log(`CPU SIMD: ${simdLevel()}`);
-  console.log(`batch ${BATCH}, ${runs} timed runs after ${warmup} warm-up per configuration; load average at start ${loadavg()}`);
+  console.log(`batch ${BATCH}, ${rounds} rounds of every configuration, each ${runs} timed runs after ${warmup} warm-up; load average at start ${loadavg()}`);
   const cv = hasOpenCv();
   if (!cv) console.log('OpenCV: /usr/bin/python3 has no cv2 (Debian: apt-get install python3-opencv); its column is skipped');
   const rows = [];
@@ -142,29 +159,37 @@ async function main() {
     const onnx = await onnxFor(id, caffemodel, modelDir);
     const row = { id };
     const modelRuns = id === 'senet-154' ? Math.max(2, Math.ceil(runs / 2)) : runs;
-    for (const t of [1, 2]) {
-      const b = await benchModel({ modelDir: onnx, batch: BATCH, threads: t, runs: modelRuns, warmup });
-      row[`ort${t}`] = b.ms_per_image;
-      row[`ort${t}ips`] = b.images_per_s;
-      console.log(`  ONNX Runtime ${t} thread${t > 1 ? 's' : ''}: ${b.ms_per_image.toFixed(1)} ms/image (median), ${b.images_per_s.toFixed(2)} images/s, cores busy ${b.cpu_cores.toFixed(2)} [load ${b.loadavg.toFixed(2)}]`);
-    }
-    if (!skipWasm) {
-      for (const w of [1, 2]) {
-        const b = await benchModel({ modelDir, batch: BATCH, workers: w, backend: 'wasm', runs: id === 'senet-154' ? 2 : Math.max(2, Math.ceil(runs / 2)), warmup: 1 });
-        row[`wasm${w}`] = 1000 / b.images_per_s;
-        row[`wasm${w}ips`] = b.images_per_s;
-        console.log(`  TF.js wasm ${w} worker${w > 1 ? 's' : ''}: ${(1000 / b.images_per_s).toFixed(1)} ms/image of throughput, ${b.images_per_s.toFixed(2)} images/s, cores busy ${b.cpu_cores.toFixed(2)} [load ${b.loadavg.toFixed(2)}]`);
+    const wasmRuns = id === 'senet-154' ? 2 : Math.max(2, Math.ceil(runs / 2));
+    // Every configuration once per round, rounds alternating, each in a fresh process; a row's
+    // images/s is the median over the rounds, so one disturbed round cannot decide a ratio.
+    const configs = [
+      ...[1, 2].map((t) => ({ key: `ort${t}`, label: `ONNX Runtime ${t} thread${t > 1 ? 's' : ''}`, measure: () => cliBench(onnx, ['--threads', t, '--runs', modelRuns, '--warmup', warmup]) })),
+      ...(skipWasm ? [] : [1, 2].map((w) => ({ key: `wasm${w}`, label: `TF.js wasm ${w} worker${w > 1 ? 's' : ''}`, measure: () => cliBench(modelDir, ['--backend', 'wasm', '--workers', w, '--runs', wasmRuns, '--warmup', warmup]) }))),
+      ...(cv ? [{ key: 'cv', label: 'OpenCV 4.6 dnn, 2 threads, batch 1, bvlc flavour', measure: () => openCv(id, caffemodel, id === 'senet-154' ? 3 : runs) }] : []),
+    ];
+    const samples = Object.fromEntries(configs.map((c) => [c.key, []]));
+    for (let round = 1; round <= rounds; round++) {
+      for (const c of configs) {
+        const b = c.measure();
+        if (b.error) {
+          console.log(`  ${c.label}: failed (${b.error})`);
+          continue;
+        }
+        // OpenCV runs at batch 1: its images/s is 1000 / the median per-run ms.
+        const sample = b.ms !== undefined ? { ips: ips(median(b.ms)), busy: undefined, load: os.loadavg()[0] } : { ips: b.images_per_s, busy: b.cpu_cores, load: b.loadavg };
+        samples[c.key].push(sample.ips);
+        console.log(`  round ${round}/${rounds} ${c.label}: ${(1000 / sample.ips).toFixed(1)} ms/image of throughput, ${sample.ips.toFixed(2)} images/s${sample.busy !== undefined ? `, cores busy ${sample.busy.toFixed(2)}` : ''} [load ${sample.load.toFixed(2)}]`);
       }
     }
-    if (cv) {
-      const o = openCv(id, caffemodel, id === 'senet-154' ? 3 : runs);
-      if (o.error) console.log(`  OpenCV dnn: failed (${o.error})`);
-      else {
-        row.cv = median(o.ms);
-        console.log(`  OpenCV ${o.version} dnn, 2 threads, batch 1, bvlc flavour: ${row.cv.toFixed(1)} ms/image (median of ${o.ms.length}) [load ${loadavg()}]`);
-      }
+    for (const c of configs) {
+      const xs = samples[c.key];
+      if (xs.length === 0) continue;
+      row[`${c.key}ips`] = median(xs);
+      row[c.key] = 1000 / row[`${c.key}ips`];
     }
-    if (row.cv !== undefined) console.log(`  ONNX Runtime (2 threads) / OpenCV images/s: ${(row.ort2ips / ips(row.cv)).toFixed(2)}x${FIFTY.has(id) ? ' (target >= 2.5x)' : ''}`);
+    const spread = (key) => (samples[key]?.length > 1 ? ` (rounds ${Math.min(...samples[key].map((x) => 1000 / x)).toFixed(1)}-${Math.max(...samples[key].map((x) => 1000 / x)).toFixed(1)})` : '');
+    for (const c of configs) if (row[c.key] !== undefined) console.log(`  ${c.label}: ${row[c.key].toFixed(1)} ms/image of throughput, median of ${samples[c.key].length} round${samples[c.key].length > 1 ? 's' : ''}${spread(c.key)}`);
+    if (row.cv !== undefined) console.log(`  ONNX Runtime (2 threads) / OpenCV images/s: ${(row.ort2ips / row.cvips).toFixed(2)}x${FIFTY.has(id) ? ' (target >= 2.5x)' : ''}`);
     if (row.wasm2ips !== undefined) console.log(`  ONNX Runtime (2 threads) / TF.js wasm 2 workers images/s: ${(row.ort2ips / row.wasm2ips).toFixed(2)}x (target >= 4.5x)`);
     rows.push(row);
   }
@@ -195,12 +220,12 @@ async function main() {
     }
   }
 
-  console.log('\nms per image of throughput (batch 8; OpenCV batch 1):');
+  console.log(`\nms per image of throughput, median of ${rounds} rounds (batch 8; OpenCV batch 1):`);
   console.log('| | ONNX Runtime 1 thread | ONNX Runtime 2 threads | TF.js wasm 1 worker | TF.js wasm 2 workers | OpenCV 4.6 dnn 2 threads | ORT/OpenCV | ORT/wasm 2 workers |');
   console.log('|---|---|---|---|---|---|---|---|');
   const f = (x) => (x === undefined ? '-' : x.toFixed(1));
   for (const r of rows) {
-    const vsCv = r.cv !== undefined ? `${(r.ort2ips / ips(r.cv)).toFixed(2)}x` : '-';
+    const vsCv = r.cv !== undefined ? `${(r.ort2ips / r.cvips).toFixed(2)}x` : '-';
     const vsWasm = r.wasm2ips !== undefined ? `${(r.ort2ips / r.wasm2ips).toFixed(2)}x` : '-';
     console.log(`| ${r.id} | ${f(r.ort1)} | ${f(r.ort2)} | ${f(r.wasm1)} | ${f(r.wasm2)} | ${f(r.cv)} | ${vsCv} | ${vsWasm} |`);
   }
