@@ -94,9 +94,8 @@ function openCv(id, caffemodel, runs) {
 const ips = (msPerImage) => 1000 / msPerImage;
 
 /**
- * `senet bench MODEL --json ARGS` in a fresh process. Timed inside this script's process, ONNX
- * Runtime was 8% slower (27.1 vs 25.0 ms/image on SE-ResNet-50): the heap left by the conversions
- * keeps V8's helper threads busy on the same two cores.
+ * `senet bench MODEL --json ARGS` in a fresh process: timed as a user times it, whatever this
+ * script did before (the conversions leave a large heap behind in this process).
  */
 function cliBench(model, args) {
   const r = spawnSync(process.execPath, [CLI, 'bench', model, '--json', '--batch', String(BATCH), ...args.map(String)], { encoding: 'utf8', maxBuffer: 1 << 24 });
