@@ -12,6 +12,7 @@ import type { WeightSource } from '../tfgraph';
 import type { Emitter, EmitProgress, EmitResult } from './emitter';
 import { FileBlob } from './feed';
 import type { NetPlan } from './plan';
+import { walkPlan, type TargetNames } from './walk-plan';
 
 export interface OnnxEmitResult extends EmitResult {
   graph: OnnxGraph;
@@ -25,58 +26,30 @@ export function onnxEmitter(graphName: string): Emitter<OnnxEmitResult> {
 }
 
 function emitOnnx(plan: NetPlan, graphName: string, onProgress?: (p: EmitProgress) => void): OnnxEmitResult {
-  const { lastWriter } = plan;
   const g = new OnnxGraph(graphName);
-  g.reserve(lastWriter.keys());
-  const finalName = (blob: string): string => (g.has(blob) ? g.fresh(`${blob}/value`) : blob);
-
-  const blobs = new Map<string, string>();
-  const total = plan.layers.length;
-  plan.layers.forEach((pl, i) => {
-    const l = pl.shapes;
-    onProgress?.({ done: i, total, layer: l.name });
-    if (pl.absorbedInto !== undefined) return;
-    if (pl.handler === undefined) {
-      const top = l.tops[0];
-      const name = lastWriter.get(top) === i ? finalName(top) : g.fresh(`${top}/input`);
-      blobs.set(top, g.input(name, ['N', ...l.outputShapes[0].slice(1)]));
-      return;
-    }
-    const own = pl.blobs;
-    const outNames = new Map<number, string>();
-    const ctx: OnnxConvertContext = {
-      g,
-      layer: pl.param,
-      inputs: l.bottoms.map((b) => blobs.get(b)!),
-      inputShapes: l.inputShapes,
-      outputShapes: l.outputShapes,
-      blobs: own,
-      ...(pl.fold !== undefined ? { fold: pl.fold.affine } : {}),
-      weight: (k, fill): Float32Array | WeightSource => {
-        const b = own[k];
-        // Still in the caffemodel: read (and transformed) when the file is written.
-        if (b instanceof FileBlob && !b.loaded) return b.deferred(fill ?? ((src, out) => out.set(src.subarray(0, out.length))));
-        if (fill === undefined) return b.data;
-        const out = new Float32Array(b.data.length);
-        fill(b.data, out);
-        return out;
-      },
-      name: (part) => g.fresh(`${l.name}/${part}`),
-      outName: (k) => {
-        let n = outNames.get(k);
-        if (n === undefined) {
-          const top = l.tops[k];
-          n = lastWriter.get(top) === pl.groupEnd ? finalName(top) : g.fresh(`${l.name}/${l.tops.length === 1 ? 'out' : `out${k}`}`);
-          outNames.set(k, n);
-        }
-        return n;
-      },
-    };
-    // The prepare stage checked that every layer's type converts to this target.
-    const outs = pl.handler.convert!.onnx!(ctx);
-    l.tops.forEach((t, k) => blobs.set(t, outs[k]));
-  });
-  onProgress?.({ done: total, total, layer: '' });
+  g.reserve(plan.lastWriter.keys());
+  const names: TargetNames = { fresh: (base) => g.fresh(base), finalName: (blob) => (g.has(blob) ? g.fresh(`${blob}/value`) : blob) };
+  const blobs = walkPlan<string>(plan, names, {
+    input: (pl, name) => g.input(name, ['N', ...pl.shapes.outputShapes[0].slice(1)]),
+    layer: (pl, base) => {
+      const own = pl.blobs;
+      const ctx: OnnxConvertContext = {
+        ...base,
+        g,
+        weight: (k, fill): Float32Array | WeightSource => {
+          const b = own[k];
+          // Still in the caffemodel: read (and transformed) when the file is written.
+          if (b instanceof FileBlob && !b.loaded) return b.deferred(fill ?? ((src, out) => out.set(src.subarray(0, out.length))));
+          if (fill === undefined) return b.data;
+          const out = new Float32Array(b.data.length);
+          fill(b.data, out);
+          return out;
+        },
+      };
+      // The prepare stage checked that every layer's type converts to this target.
+      return pl.handler!.convert!.onnx!(ctx);
+    },
+  }, onProgress);
 
   const shapeOf = new Map<string, number[]>();
   for (const pl of plan.layers) pl.shapes.tops.forEach((t, k) => shapeOf.set(t, pl.shapes.outputShapes[k]));

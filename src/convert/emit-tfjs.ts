@@ -5,9 +5,10 @@
  */
 import type { ConvertContext } from '../layers';
 import { GraphBuilder, type TensorRef } from '../tfgraph';
-import type { Emitter, EmitResult } from './emitter';
+import type { Emitter, EmitProgress, EmitResult } from './emitter';
 import { layoutHelpers } from './layout';
 import type { NetPlan } from './plan';
+import { walkPlan } from './walk-plan';
 import { sanitize } from './prepare';
 
 export interface TfjsEmitResult extends EmitResult {
@@ -22,9 +23,8 @@ export const tfjsEmitter: Emitter<TfjsEmitResult> = {
   emit: emitTfjs,
 };
 
-function emitTfjs(plan: NetPlan, onProgress?: (p: { done: number; total: number; layer: string }) => void): TfjsEmitResult {
-  const { lastWriter } = plan;
-  const reserved = new Set([...lastWriter.keys()].map(sanitize));
+function emitTfjs(plan: NetPlan, onProgress?: (p: EmitProgress) => void): TfjsEmitResult {
+  const reserved = new Set([...plan.lastWriter.keys()].map(sanitize));
   const g = new GraphBuilder();
   const layout = layoutHelpers(g);
   const fresh = (base: string): string => {
@@ -38,48 +38,23 @@ function emitTfjs(plan: NetPlan, onProgress?: (p: { done: number; total: number;
     return g.hasNode(n) ? fresh(`${n}/value`) : n;
   };
 
-  const blobs = new Map<string, TensorRef>();
-  const total = plan.layers.length;
-  plan.layers.forEach((pl, i) => {
-    const l = pl.shapes;
-    onProgress?.({ done: i, total, layer: l.name });
-    if (pl.absorbedInto !== undefined) return;
-    if (pl.handler === undefined) {
-      const s = l.outputShapes[0];
-      const tfShape = s.length === 4 ? [-1, s[2], s[3], s[1]] : [-1, ...s.slice(1)];
-      const name = lastWriter.get(l.tops[0]) === i ? finalName(l.tops[0]) : fresh(`${l.tops[0]}/input`);
-      blobs.set(l.tops[0], g.placeholder(name, tfShape));
-      return;
-    }
-    const outNames = new Map<number, string>();
-    const own = pl.blobs;
-    const ctx: ConvertContext = {
-      g,
-      layer: pl.param,
-      inputs: l.bottoms.map((b) => blobs.get(b)!),
-      inputShapes: l.inputShapes,
-      outputShapes: l.outputShapes,
-      blobs: own,
-      ...(pl.fold !== undefined ? { fold: pl.fold.affine } : {}),
-      ...(pl.activation !== undefined ? { activation: pl.activation.fn } : {}),
-      layout,
-      rewriteBlob: (k, fill) => plan.rewriteBlob(own[k], fill),
-      name: (part) => fresh(`${l.name}/${part}`),
-      outName: (k) => {
-        let n = outNames.get(k);
-        if (n === undefined) {
-          const top = l.tops[k];
-          n = lastWriter.get(top) === pl.groupEnd ? finalName(top) : fresh(`${l.name}/${l.tops.length === 1 ? 'out' : `out${k}`}`);
-          outNames.set(k, n);
-        }
-        return n;
-      },
-    };
-    // The prepare stage checked that every layer's type converts to this target.
-    const outs = pl.handler.convert!.tfjs!(ctx);
-    l.tops.forEach((t, k) => blobs.set(t, outs[k]));
-  });
-  onProgress?.({ done: total, total, layer: '' });
+  const blobs = walkPlan<TensorRef>(plan, { fresh, finalName }, {
+    input: (pl, name) => {
+      const s = pl.shapes.outputShapes[0];
+      return g.placeholder(name, s.length === 4 ? [-1, s[2], s[3], s[1]] : [-1, ...s.slice(1)]);
+    },
+    layer: (pl, base) => {
+      const ctx: ConvertContext = {
+        ...base,
+        g,
+        ...(pl.activation !== undefined ? { activation: pl.activation.fn } : {}),
+        layout,
+        rewriteBlob: (k, fill) => plan.rewriteBlob(pl.blobs[k], fill),
+      };
+      // The prepare stage checked that every layer's type converts to this target.
+      return pl.handler!.convert!.tfjs!(ctx);
+    },
+  }, onProgress);
 
   for (const o of plan.outputs) g.output(blobs.get(o)!, sanitize(o));
   const blobToTensor = new Map<string, string>();

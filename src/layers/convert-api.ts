@@ -58,19 +58,33 @@ export interface ChannelFold {
   bias: Float32Array;
 }
 
-export interface ConvertContext {
-  readonly g: GraphBuilder;
+/**
+ * What every target's conversion function receives about its layer, whatever the target: `V` is
+ * the target's handle of a value (a graph tensor, an ONNX value name).
+ */
+export interface LayerConvertBase<V> {
   readonly layer: LayerParameter;
-  /** Graph tensors of the bottoms, in bottom order and the layout rule above. */
-  readonly inputs: readonly TensorRef[];
+  /** The bottoms' values, in bottom order (for TF.js in the layout rule above). */
+  readonly inputs: readonly V[];
   /** Caffe shapes of the bottoms (with the net's nominal batch). */
   readonly inputShapes: readonly Shape[];
   /** Caffe shapes of the tops. */
   readonly outputShapes: readonly Shape[];
   /** The layer's learned blobs, already shape-checked. */
   readonly blobs: readonly LayerBlob[];
-  /** Only for Convolution: the affine of the layers folded into it. */
+  /** Only for Convolution: the affine of the in-place BatchNorm/Scale folded into it. */
   readonly fold?: ChannelFold;
+  /** A fresh name for an intermediate node or value of this layer. */
+  name(part: string): string;
+  /**
+   * The name top `i`'s value gets: the Caffe blob name when this layer is the blob's last writer,
+   * else an intermediate name.
+   */
+  outName(i: number): string;
+}
+
+export interface ConvertContext extends LayerConvertBase<TensorRef> {
+  readonly g: GraphBuilder;
   /**
    * Only for Convolution and InnerProduct: the in-place activation (ReLU) after the layer (and
    * after its folded layers), which the converter skips. The handler must apply it to its top:
@@ -88,13 +102,6 @@ export interface ConvertContext {
    * blob after this call.
    */
   rewriteBlob(index: number, fill: (src: Float32Array, out: Float32Array) => void): Float32Array | WeightSource;
-  /** A fresh name for an intermediate node of this layer. */
-  name(part: string): string;
-  /**
-   * The name the node producing top `i` should get: the Caffe blob name when this layer is the
-   * blob's last writer, else an intermediate name.
-   */
-  outName(i: number): string;
 }
 
 /** Converts one layer: returns one graph tensor per top, in the layout rule above. */

@@ -6,7 +6,7 @@
 export { layerHandlers, handlerFor } from './registry';
 export type { Arity, ChannelAffineHook, LayerCategory, LayerDocs, LayerHandler, LayerRole, Shape } from './handler';
 export { CONVERT_TARGETS, TARGET_NAMES, droppedAtInference, layerCategory, layerRole } from './roles';
-export type { ChannelFold, ConvertContext, ConvertFn, ConvertTarget, HostArray, LayerBlob, LayerConverters, LayoutHelpers } from './convert-api';
+export type { ChannelFold, ConvertContext, ConvertFn, ConvertTarget, HostArray, LayerBlob, LayerConvertBase, LayerConverters, LayoutHelpers } from './convert-api';
 export { FLOAT32, FLOAT64, fillNormal, fillUniform } from './reference-api';
 export type { CalibrateFn, ForwardContext, ForwardFn, NumericPolicy, RandomInitContext, RandomInitFn, RandomStream, Tensor, Values } from './reference-api';
 export { detExp, detLog, detTanh } from './det-math';
