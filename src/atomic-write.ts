@@ -27,6 +27,23 @@ export function writeFileAtomic(file: string, data: string | Uint8Array, opts: W
  * pass through unchanged after the temp file is removed.
  */
 export function writeFileAtomicWith(file: string, write: (fd: number) => void, opts: WriteFileOptions = {}): void {
+  const steps = atomicWriter(file, function* (fd) {
+    write(fd);
+  }, opts);
+  while (steps.next().done !== true);
+}
+
+/**
+ * writeFileAtomicWith for a long write given as steps: it returns to the event loop after each,
+ * so SIGINT/SIGTERM/SIGHUP are handled during the write (the temp file is removed, the old file
+ * stays) instead of after it.
+ */
+export async function writeFileAtomicWithSteps(file: string, write: (fd: number) => Generator<void, void, void>, opts: WriteFileOptions = {}): Promise<void> {
+  const steps = atomicWriter(file, write, opts);
+  while (steps.next().done !== true) await new Promise<void>((resolve) => setImmediate(resolve));
+}
+
+function* atomicWriter(file: string, write: (fd: number) => Generator<void, void, void>, opts: WriteFileOptions): Generator<void, void, void> {
   checkOutputTarget(file, 'file', { force: true, inputs: opts.inputs });
   removeStaleTemps(path.dirname(path.resolve(file)));
   const tmp = tempPathFor(file);
@@ -34,7 +51,7 @@ export function writeFileAtomicWith(file: string, write: (fd: number) => void, o
   try {
     const fd = fs.openSync(tmp, 'wx');
     try {
-      write(fd);
+      yield* write(fd);
     } finally {
       fs.closeSync(fd);
     }

@@ -9,7 +9,7 @@ import * as path from 'path';
 import { indexCaffemodel, PayloadReader, type UnusedWeights } from '../caffemodel';
 import { UsageError } from '../errors';
 import { readNetText } from '../upgrade';
-import { initializerBytes, writeOnnxModel } from '../onnx';
+import { initializerBytes, writeOnnxModelAsync } from '../onnx';
 import { checkOutputTarget } from '../output-target';
 import { weightByteLength, writeGraphModelAsync, type ModelJson } from '../tfgraph';
 import { onnxMetadataProps } from './emit-onnx';
@@ -122,7 +122,7 @@ async function convertAndWrite(
     for (const l of onnx.layers) l.tops.forEach((t, k) => shapes.set(t, l.outputShapes[k]));
     report?.({ stage: 'write', dir: outDir });
     checkOutputTarget(outDir, 'file', { force: opts.force === true, inputs: [prototxtPath, caffemodelPath] });
-    writeOnnxModel(outDir, onnx.graph, { metadata: onnxMetadataProps(onnx.metadata, shapes), producerVersion: packageVersion() });
+    await writeOnnxModelAsync(outDir, onnx.graph, { metadata: onnxMetadataProps(onnx.metadata, shapes), producerVersion: packageVersion() });
     report?.({ stage: 'done', dir: outDir, seconds: (Date.now() - t0) / 1000 });
     return {
       dir: outDir,

@@ -1,7 +1,7 @@
 /** ONNX as a conversion target: a graph builder, a streaming file writer and a metadata reader. */
 export { OnnxGraph, int, float, ints, initializerBytes } from './graph';
 export type { OnnxAttr, OnnxDim, OnnxInitializer, OnnxNode, OnnxValueInfo } from './graph';
-export { writeOnnxModel } from './write';
+export { writeOnnxModel, writeOnnxModelAsync } from './write';
 export type { WriteOnnxOptions } from './write';
 export { readOnnxMetadata, onnxBytesWithOutputs } from './read';
 export { OPSET } from './fields';

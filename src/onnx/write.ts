@@ -6,7 +6,7 @@
  * never held twice (SENet-154: 440 MB of weights).
  */
 import * as fs from 'fs';
-import { writeFileAtomicWith } from '../atomic-write';
+import { writeFileAtomicWith, writeFileAtomicWithSteps } from '../atomic-write';
 import * as F from './fields';
 import { initializerBytes, isWeightSourceData, type OnnxAttr, type OnnxGraph, type OnnxInitializer, type OnnxNode, type OnnxValueInfo } from './graph';
 import { lenHeader, ProtoWriter } from './proto';
@@ -94,6 +94,26 @@ class FileSink {
 
 /** Writes the model to `file` atomically (temp file, then rename; an existing file is replaced). */
 export function writeOnnxModel(file: string, g: OnnxGraph, opts: WriteOnnxOptions = {}): { bytes: number } {
+  const { total, body } = onnxWriter(g, opts);
+  writeFileAtomicWith(file, (fd) => {
+    const steps = body(fd);
+    while (steps.next().done !== true);
+  });
+  return { bytes: total };
+}
+
+/**
+ * writeOnnxModel returning to the event loop after each initializer, so an interrupt during a
+ * long write (SENet-154: seconds) removes the temp file and keeps the old one (see temp-files).
+ */
+export async function writeOnnxModelAsync(file: string, g: OnnxGraph, opts: WriteOnnxOptions = {}): Promise<{ bytes: number }> {
+  const { total, body } = onnxWriter(g, opts);
+  await writeFileAtomicWithSteps(file, body);
+  return { bytes: total };
+}
+
+/** The file's size and its writer, one step per initializer. */
+function onnxWriter(g: OnnxGraph, opts: WriteOnnxOptions): { total: number; body: (fd: number) => Generator<void, void, void> } {
   const nodes = g.nodes.map(encodeNode);
   const heads = g.initializers.map(initializerHead);
   const ins = g.inputs.map(encodeValueInfo);
@@ -119,7 +139,7 @@ export function writeOnnxModel(file: string, g: OnnxGraph, opts: WriteOnnxOption
   const total = modelHead.length + field(F.ModelProto.graph, graphLen);
 
   let stage = new Float32Array(0);
-  writeFileAtomicWith(file, (fd) => {
+  const body = function* (fd: number): Generator<void, void, void> {
     const sink = new FileSink(fd);
     sink.write(modelHead);
     sink.write(lenHeader(F.ModelProto.graph, graphLen));
@@ -128,7 +148,8 @@ export function writeOnnxModel(file: string, g: OnnxGraph, opts: WriteOnnxOption
       sink.write(lenHeader(F.GraphProto.node, n.length));
       sink.write(n);
     }
-    g.initializers.forEach((t, i) => {
+    for (let i = 0; i < g.initializers.length; i++) {
+      const t = g.initializers[i];
       sink.write(lenHeader(F.GraphProto.initializer, heads[i].length + initializerBytes(t)));
       sink.write(heads[i]);
       const d = t.data;
@@ -141,7 +162,8 @@ export function writeOnnxModel(file: string, g: OnnxGraph, opts: WriteOnnxOption
         // Typed arrays are host-endian; ONNX raw_data is little-endian, as every platform Node runs on.
         sink.write(new Uint8Array(d.buffer, d.byteOffset, d.byteLength));
       }
-    });
+      yield;
+    }
     for (const v of ins) {
       sink.write(lenHeader(F.GraphProto.input, v.length));
       sink.write(v);
@@ -151,6 +173,6 @@ export function writeOnnxModel(file: string, g: OnnxGraph, opts: WriteOnnxOption
       sink.write(v);
     }
     sink.flush();
-  });
-  return { bytes: total };
+  };
+  return { total, body };
 }

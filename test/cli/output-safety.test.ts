@@ -121,6 +121,37 @@ describe('interrupted writes', () => {
   });
 });
 
+describe('interrupted ONNX conversion', () => {
+  // convert -o x.onnx --force over an older file; the process signals itself once the temporary
+  // exists. The write must return to the event loop (it once ran to the end, replaced the old
+  // file and exited 0 whatever the signal).
+  const script = `
+    const fs = require('fs');
+    const path = require('path');
+    const { convertFiles } = require(${JSON.stringify(path.join(ROOT, 'dist', 'convert'))});
+    const [proto, weights, out, sig] = process.argv.slice(1);
+    convertFiles(proto, weights, out, { force: true, quiet: true }).then(() => console.log('finished'));
+    let polls = 0;
+    const poll = () => {
+      const tmps = fs.readdirSync(path.dirname(out)).filter((n) => n.includes('.senet-tmp-'));
+      if (tmps.length > 0) { console.log('temporary', tmps[0]); process.kill(process.pid, sig); }
+      else if (++polls < 100000) setImmediate(poll);
+    };
+    setImmediate(poll);
+  `;
+  it.each(['SIGINT', 'SIGTERM'])('%s keeps the old .onnx file and leaves no temporary', (sig) => {
+    const parent = fs.mkdtempSync(path.join(tmp, 'onnx-sig-'));
+    const out = path.join(parent, 'model.onnx');
+    fs.writeFileSync(out, 'the old model');
+    const r = spawnSync(process.execPath, ['-e', script, proto, weights, out, sig], { encoding: 'utf8' });
+    expect(r.stdout).toMatch(/^temporary \.model\.onnx\.senet-tmp-\d+-/);
+    expect(r.stdout).not.toMatch(/finished/);
+    expect(r.signal).toBe(sig);
+    expect(fs.readdirSync(parent)).toEqual(['model.onnx']);
+    expect(fs.readFileSync(out, 'utf8')).toBe('the old model');
+  });
+});
+
 describe('file outputs', () => {
   it('run -o refuses its own input and anything that is not a regular file', () => {
     const out = path.join(tmp, 'model-run');
