@@ -126,6 +126,27 @@ function summarise(times: number[], batch: number, wall: number, cpu: NodeJS.Cpu
   };
 }
 
+/** `warmup` untimed runs, then `runs` timed ones, one after another in this thread. */
+async function timeRuns(
+  runOnce: () => unknown,
+  warmup: number,
+  runs: number,
+  onRun: ((done: number, total: number) => void) | undefined,
+): Promise<{ times: number[]; wall: number; cpu: NodeJS.CpuUsage; loadavg: number }> {
+  for (let i = 0; i < warmup; i++) await runOnce();
+  const loadavg = os.loadavg()[0];
+  const times: number[] = [];
+  const c0 = process.cpuUsage();
+  const t0 = nowMs();
+  for (let i = 0; i < runs; i++) {
+    const t = nowMs();
+    await runOnce();
+    times.push(nowMs() - t);
+    onRun?.(i + 1, runs);
+  }
+  return { times, wall: nowMs() - t0, cpu: process.cpuUsage(c0), loadavg };
+}
+
 export async function benchModel(opts: BenchOptions): Promise<BenchResult> {
   const runs = positiveInt('runs', opts.runs ?? 10, 1);
   const warmup = positiveInt('warmup', opts.warmup ?? 2, 0);
@@ -141,19 +162,8 @@ export async function benchModel(opts: BenchOptions): Promise<BenchResult> {
 
   if (workers === 1) {
     try {
-      for (let i = 0; i < warmup; i++) runModel(loaded, input);
-      const loadavg = os.loadavg()[0];
-      const times: number[] = [];
-      const c0 = process.cpuUsage();
-      const t0 = nowMs();
-      for (let i = 0; i < runs; i++) {
-        const t = nowMs();
-        runModel(loaded, input);
-        times.push(nowMs() - t);
-        opts.onRun?.(i + 1, runs);
-      }
-      const wall = nowMs() - t0;
-      return summarise(times, batch, wall, process.cpuUsage(c0), { backend: info.name, engine: 'tfjs', threads: 0, workers, batch, runs, total_runs: runs, warmup, inputShape, loadavg });
+      const t = await timeRuns(() => runModel(loaded, input), warmup, runs, opts.onRun);
+      return summarise(t.times, batch, t.wall, t.cpu, { backend: info.name, engine: 'tfjs', threads: 0, workers, batch, runs, total_runs: runs, warmup, inputShape, loadavg: t.loadavg });
     } finally {
       loaded.model.dispose();
     }
@@ -200,22 +210,11 @@ async function benchOnnx(opts: BenchOptions, runs: number, warmup: number, worke
     const inputShape = benchInputShape({ dir: opts.modelDir, inputShape: m.inputShape }, opts.batch);
     const batch = inputShape[0];
     const input = randomInput(inputShape, opts.seed ?? 1);
-    for (let i = 0; i < warmup; i++) await m.run(input);
-    const loadavg = os.loadavg()[0];
-    const times: number[] = [];
-    const c0 = process.cpuUsage();
-    const t0 = nowMs();
-    for (let i = 0; i < runs; i++) {
-      const t = nowMs();
-      await m.run(input);
-      times.push(nowMs() - t);
-      opts.onRun?.(i + 1, runs);
-    }
-    const wall = nowMs() - t0;
+    const t = await timeRuns(() => m.run(input), warmup, runs, opts.onRun);
     const base: BenchBase = {
-      backend: `onnxruntime-${m.device}`, engine: 'onnxruntime', threads: m.threads, workers: 1, batch, runs, total_runs: runs, warmup, inputShape, loadavg,
+      backend: `onnxruntime-${m.device}`, engine: 'onnxruntime', threads: m.threads, workers: 1, batch, runs, total_runs: runs, warmup, inputShape, loadavg: t.loadavg,
     };
-    return summarise(times, batch, wall, process.cpuUsage(c0), base);
+    return summarise(t.times, batch, t.wall, t.cpu, base);
   } finally {
     await m.dispose();
   }
