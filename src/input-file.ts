@@ -74,17 +74,21 @@ function readStream(fd: number, file: string, limit: number): Buffer {
   return Buffer.concat(chunks, total);
 }
 
+/** A descriptor of `file` open for reading; a failure is the user's: an InputFileError saying why. */
+export function openInput(file: string): number {
+  try {
+    return fs.openSync(file, 'r');
+  } catch (e) {
+    throw cannotRead(file, e);
+  }
+}
+
 /**
  * The bytes of `file` (a path, or fd 0 for stdin named `<stdin>`): refused when a folder or larger
  * than `limit`; a stream is read up to `limit`. `what` names the expected content in messages.
  */
 export function readInputFile(file: string, limit: number, what: string, streamLimit = limit): Buffer {
-  let fd: number;
-  try {
-    fd = fs.openSync(file, 'r');
-  } catch (e) {
-    throw cannotRead(file, e);
-  }
+  const fd = openInput(file);
   try {
     return readOpen(fd, file, limit, what, streamLimit);
   } finally {

@@ -4,7 +4,7 @@
  * touch on some VMs, and a model-sized buffer doubles peak memory).
  */
 import * as fs from 'fs';
-import { cannotRead } from '../input-file';
+import { cannotRead, openInput } from '../input-file';
 import { InputFileError } from '../errors';
 import type { BlobRef } from './types';
 
@@ -58,11 +58,7 @@ export class PayloadReader {
   private bytes: Uint8Array | undefined;
 
   constructor(readonly file: string) {
-    try {
-      this.fd = fs.openSync(file, 'r');
-    } catch (e) {
-      throw cannotRead(file, e);
-    }
+    this.fd = openInput(file);
   }
 
   /** The blob's values into `target`. */

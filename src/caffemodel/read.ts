@@ -9,7 +9,7 @@
  * (shape, encoding, file offsets), to be read later into caller-owned memory (see payload.ts).
  */
 import * as fs from 'fs';
-import { cannotRead } from '../input-file';
+import { cannotRead, openInput } from '../input-file';
 import { InputFileError } from '../errors';
 import { checkWireTypes, decodePlain } from './schema-link';
 import {
@@ -135,12 +135,7 @@ function openSource(fileOrBuffer: string | Uint8Array, indexOnly = false): Sourc
     return { buf: fileOrBuffer, name: '<buffer>', owned: false, close: () => undefined };
   }
   const file = fileOrBuffer;
-  let fd: number;
-  try {
-    fd = fs.openSync(file, 'r');
-  } catch (e) {
-    throw cannotRead(file, e);
-  }
+  const fd = openInput(file);
   try {
     const st = fs.fstatSync(fd);
     if (st.isDirectory()) throw new InputFileError(file, 'is a folder, expected a binary protobuf file');

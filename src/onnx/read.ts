@@ -6,6 +6,7 @@
  */
 import * as fs from 'fs';
 import { InputFileError } from '../errors';
+import { cannotRead, openInput } from '../input-file';
 import * as F from './fields';
 import { lenHeader, ProtoWriter } from './proto';
 import { encodeValueInfo } from './write';
@@ -15,11 +16,12 @@ class FileBytes {
   readonly size: number;
 
   constructor(readonly file: string) {
+    this.fd = openInput(file);
     try {
-      this.fd = fs.openSync(file, 'r');
       this.size = fs.fstatSync(this.fd).size;
     } catch (e) {
-      throw new InputFileError(file, `cannot read: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
+      fs.closeSync(this.fd);
+      throw cannotRead(file, e);
     }
   }
 

@@ -102,6 +102,6 @@ describe('ONNX writer', () => {
     writeOnnxModel(truncated, smallGraph(() => undefined));
     fs.truncateSync(truncated, fs.statSync(truncated).size - 40);
     expect(() => readOnnxMetadata(truncated)).toThrow(/truncated/);
-    expect(() => readOnnxMetadata(path.join(tmp, 'missing.onnx'))).toThrow(/missing\.onnx: cannot read: ENOENT/);
+    expect(() => readOnnxMetadata(path.join(tmp, 'missing.onnx'))).toThrow(/missing\.onnx: cannot read: no such file or folder \(ENOENT\)/);
   });
 });
