@@ -2,8 +2,9 @@
 /*
  * Makes the geometry fixture grid under test/fixtures/geometry/<case>/ (see SOURCE.md there):
  * small nets whose layers differ only in window geometry (pooling kernel/stride/pad with ceil
- * overhang and pad clip, FLOOR rounding, global pooling; convolution kernels, strides, pads and
- * dilations, square and rectangular, with groups; InnerProduct on axes 1..3; LRN sizes), with the
+ * overhang and pad clip, windows wholly past the input, FLOOR rounding, global pooling;
+ * convolution kernels, strides, pads and dilations, square and rectangular, with groups;
+ * InnerProduct on axes 1..3; LRN sizes), with the
  * weights and every blob made by real Caffe, so that the converter is checked against Caffe itself
  * and not against the project's own reference forward pass.
  *
@@ -51,23 +52,28 @@ const pair = (v) => (Array.isArray(v) ? v : [v, v]);
 // The grid. Each case is one net: an Input and layers that all read it (so each shows one thing).
 
 /**
- * Caffe's pooled size: ceil((size + 2 pad - kernel) / stride) + 1, less one when padded and the
- * last window would start in the padding (the pad clip).
+ * Caffe's pooled size: ceil((size + 2 pad - kernel) / stride) + 1, less one when the last window
+ * would start in the padding (the pad clip). Caffe clips both axes when either is padded (its test
+ * is `pad_h || pad_w`) and neither when unpadded.
  */
-function pooledSize(size, k, s, p) {
+function pooledSize(size, k, s, p, padded) {
   let out = Math.ceil((size + 2 * p - k) / s) + 1;
-  if (p > 0 && (out - 1) * s >= size + p) out--;
+  if (padded && (out - 1) * s >= size + p) out--;
   return out;
 }
 
 /**
- * Whether every window of the pooling overlaps the input. Without padding Caffe does not clip, so
- * with a stride above the kernel the last window can lie wholly past the input: Caffe then writes
- * -FLT_MAX (MAX) or 0/0 = NaN (AVE) there, values no model relies on; such layers are left out.
+ * The axes ('row', 'column') whose last window lies wholly past the input. Without padding Caffe
+ * does not clip, so with a stride above the kernel the last window can read no input element:
+ * Caffe then writes -FLT_MAX (MAX: the value it starts from) and, for AVE, 0 divided by the
+ * window's size clipped at the input's end, which is 0 (NaN) or negative (-0; +0 where both axes
+ * are negative).
  */
-function windowsInside(shape, k, s, p) {
-  return [0, 1].every((a) => (pooledSize(shape[2 + a], k[a], s[a], p[a]) - 1) * s[a] - p[a] < shape[2 + a]);
+function emptyAxes(shape, k, s, p) {
+  const padded = p[0] > 0 || p[1] > 0;
+  return ['row', 'column'].filter((_, a) => (pooledSize(shape[2 + a], k[a], s[a], p[a], padded) - 1) * s[a] - p[a] >= shape[2 + a]);
 }
+const emptyNote = (axes) => (axes.length === 0 ? '' : `, last ${axes.join(' and ')} wholly past the input`);
 
 /** Pooling with every kernel 2..4, stride 1..3 and pad 0..kernel-1 (Caffe needs pad < kernel). */
 function poolingGrid(shape) {
@@ -76,11 +82,10 @@ function poolingGrid(shape) {
     for (const k of [2, 3, 4]) {
       for (const s of [1, 2, 3]) {
         for (let p = 0; p < k; p++) {
-          if (!windowsInside(shape, [k, k], [s, s], [p, p])) continue;
           layers.push({
             name: `${pool.toLowerCase()}_k${k}_s${s}_p${p}`,
             type: 'Pooling',
-            what: `${pool} kernel ${k} stride ${s} pad ${p} (CEIL)`,
+            what: `${pool} kernel ${k} stride ${s} pad ${p} (CEIL)${emptyNote(emptyAxes(shape, [k, k], [s, s], [p, p]))}`,
             body: `pooling_param { pool: ${pool} kernel_size: ${k} stride: ${s} pad: ${p} }`,
           });
         }
@@ -105,7 +110,7 @@ function poolingMore(shape) {
       });
     }
     for (const [k, s, p] of [[[2, 3], [1, 2], [0, 1]], [[3, 2], [2, 1], [1, 0]], [[4, 2], [3, 2], [2, 1]], [[1, 3], [1, 3], [0, 2]], [[3, 3], [2, 3], [1, 1]]]) {
-      if (!windowsInside(shape, k, s, p)) throw new Error(`pooling ${k}/${s}/${p} has a window outside ${shape}`);
+      if (emptyAxes(shape, k, s, p).length > 0) throw new Error(`pooling ${k}/${s}/${p} has a window outside ${shape}`);
       const tag = `k${k.join('x')}_s${s.join('x')}_p${p.join('x')}`;
       layers.push({
         name: `${lc}_rect_${tag}`,
@@ -121,6 +126,30 @@ function poolingMore(shape) {
       });
     }
     layers.push({ name: `${lc}_global`, type: 'Pooling', what: `${pool} global_pooling`, body: `pooling_param { pool: ${pool} global_pooling: true }` });
+  }
+  return layers;
+}
+
+/**
+ * Windows wholly past the input (unpadded CEIL pooling, stride above the kernel): the last row,
+ * column or both read nothing, with Caffe's AVE window size there 0 or negative; and the pad clip
+ * on the unpadded axis of a layer padded on the other one (Caffe clips both, so no empty window).
+ */
+function poolingOutside(shape) {
+  const layers = [];
+  for (const pool of ['MAX', 'AVE']) {
+    const lc = pool.toLowerCase();
+    for (const [k, s, p] of [[[1, 1], [3, 3], [0, 0]], [[2, 2], [4, 4], [0, 0]], [[2, 2], [3, 4], [0, 0]], [[2, 2], [5, 4], [0, 0]], [[2, 2], [4, 4], [1, 0]], [[2, 2], [3, 3], [0, 1]]]) {
+      const axes = emptyAxes(shape, k, s, p);
+      if (axes.length === 0 && p[0] + p[1] === 0) throw new Error(`pooling ${k}/${s}/${p} has no window outside ${shape}`);
+      const tag = `k${k.join('x')}_s${s.join('x')}_p${p.join('x')}`;
+      layers.push({
+        name: `${lc}_outside_${tag}`,
+        type: 'Pooling',
+        what: `${pool} kernel ${k.join('x')} stride ${s.join('x')} pad ${p.join('x')} (CEIL)${emptyNote(axes)}`,
+        body: `pooling_param { pool: ${pool} kernel_h: ${k[0]} kernel_w: ${k[1]} stride_h: ${s[0]} stride_w: ${s[1]} pad_h: ${p[0]} pad_w: ${p[1]} }`,
+      });
+    }
   }
   return layers;
 }
@@ -189,6 +218,7 @@ const CASES = {
   pool_7x7: { about: 'Pooling grid on 7x7: MAX/AVE, kernel 2-4, stride 1-3, pad 0..kernel-1 (ceil overhang, pad clip)', shape: [1, 2, 7, 7], layers: poolingGrid([1, 2, 7, 7]) },
   pool_8x8: { about: 'Pooling grid on 8x8', shape: [1, 2, 8, 8], layers: poolingGrid([1, 2, 8, 8]) },
   pool_9x6: { about: 'Pooling grid on a 9x6 input (the axes round differently), batch 2', shape: [2, 2, 9, 6], layers: poolingGrid([2, 2, 9, 6]) },
+  pool_outside: { about: 'Pooling on 9x7 whose last row/column lies wholly past the input (no padding, stride above the kernel), and the pad clip of an unpadded axis', shape: [2, 2, 9, 7], layers: poolingOutside([2, 2, 9, 7]) },
   pool_more_8x8: { about: 'Pooling on 8x8: round_mode FLOOR, rectangular kernel/stride/pad (CEIL and FLOOR), global', shape: [1, 3, 8, 8], layers: poolingMore([1, 3, 8, 8]) },
   pool_more_11x7: { about: 'Pooling on 11x7: round_mode FLOOR, rectangular kernel/stride/pad (CEIL and FLOOR), global', shape: [2, 2, 11, 7], layers: poolingMore([2, 2, 11, 7]) },
   conv_9x7: { about: 'Convolution on 9x7: kernel 1-3 x stride 1-3 x pad 0-2, rectangular kernels/strides/pads, dilation (square, rectangular), groups, depthwise', shape: [1, 4, 9, 7], layers: convGrid(4) },

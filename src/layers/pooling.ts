@@ -72,34 +72,48 @@ export function poolGeometry(layer: LayerParameter, input: Shape): PoolGeometry 
   return { kernel, stride, pad, global, roundMode: r.round_mode };
 }
 
-/** One spatial output size, as Caffe's PoolingLayer::Reshape. */
-export function pooledSize(input: number, kernel: number, stride: number, pad: number, roundMode: 'CEIL' | 'FLOOR'): number {
+/**
+ * One spatial output size, as Caffe's PoolingLayer::Reshape. `padded`: whether the layer has any
+ * padding (pad_h or pad_w), which is what Caffe tests before clipping either axis.
+ */
+export function pooledSize(input: number, kernel: number, stride: number, pad: number, roundMode: 'CEIL' | 'FLOOR', padded: boolean): number {
   const span = input + 2 * pad - kernel;
   let out = (roundMode === 'CEIL' ? Math.ceil(span / stride) : Math.floor(span / stride)) + 1;
   // With padding, the last window must start inside the image or the left padding, never in
-  // the right padding only.
-  if (pad > 0 && (out - 1) * stride >= input + pad) out -= 1;
+  // the right padding only. Caffe clips both axes when either is padded; without any padding
+  // nothing is clipped, so a stride above the kernel can leave the last window wholly past the input.
+  if (padded && (out - 1) * stride >= input + pad) out -= 1;
   return out;
 }
+
+/** Largest finite float32: Caffe's MAX pooling starts every output there, not at -inf. */
+const FLT_MAX = 3.4028234663852886e38;
 
 /**
  * Caffe's pooling windows in a form every target can run in floor mode: whether the pooling is
  * global (one window covering the whole, unpadded input), and the bottom/right padding that makes
  * floor-mode pooling yield exactly oh x ow windows. Caffe's ceil overhang adds rows; a negative
  * amount means trailing rows no window reads, which `crop` keeps out (rows, cols to keep).
+ * `inside`: how many rows and columns of windows read some input element; `empty`: fewer than
+ * all, i.e. the last row or column starts at or past the input's end (only unpadded CEIL pooling
+ * with a stride above the kernel has such windows; the end padding is then at least the kernel).
  */
-function floorModeWindows(geo: PoolGeometry, H: number, W: number, oh: number, ow: number): { global: boolean; padB: number; padR: number; crop?: [number, number] } {
+function floorModeWindows(geo: PoolGeometry, H: number, W: number, oh: number, ow: number): { global: boolean; padB: number; padR: number; crop?: [number, number]; inside: [number, number]; empty: boolean } {
   const [kh, kw] = geo.kernel;
   const global = geo.global || (kh === H && kw === W && geo.pad[0] === 0 && geo.pad[1] === 0 && oh === 1 && ow === 1);
   const padB = (oh - 1) * geo.stride[0] + kh - H - geo.pad[0];
   const padR = (ow - 1) * geo.stride[1] + kw - W - geo.pad[1];
   const crop: [number, number] | undefined = padB < 0 || padR < 0 ? [H + Math.min(0, padB), W + Math.min(0, padR)] : undefined;
-  return { global, padB: Math.max(0, padB), padR: Math.max(0, padR), crop };
+  // Window i starts at i*stride - pad, which is inside for i < (size + pad) / stride.
+  const inside: [number, number] = [Math.min(oh, Math.ceil((H + geo.pad[0]) / geo.stride[0])), Math.min(ow, Math.ceil((W + geo.pad[1]) / geo.stride[1]))];
+  const empty = !global && (inside[0] < oh || inside[1] < ow);
+  return { global, padB: Math.max(0, padB), padR: Math.max(0, padR), crop, inside, empty };
 }
 
 /**
  * Caffe pooling. Output size uses Caffe's rounding (above). MAX: PadV2(-inf) then VALID, so
- * padding never wins. AVE: zero Pad then VALID AvgPool (sum / kh*kw) times a constant map
+ * padding never wins; with an empty window (floorModeWindows) the padding is -FLT_MAX instead,
+ * Caffe's value there, which still never beats an input value. AVE: zero Pad then VALID AvgPool (sum / kh*kw) times a constant map
  * kh*kw / pool_size, where pool_size is Caffe's window clipped to the padded input (padding
  * counts, the ceil overhang beyond it does not).
  */
@@ -123,7 +137,9 @@ const convertPooling: ConvertFn = (ctx) => {
   const input = win.crop === undefined ? x : g.slice(x, [0, 0, 0, 0], [-1, win.crop[0], win.crop[1], -1], { name: ctx.name('crop') });
   const pads: [number, number, number, number] = [ph, win.padB, pw, win.padR];
   if (pool === 'MAX') {
-    return [g.maxPool(input, { kernel: [kh, kw], strides: [sh, sw], pads, name: ctx.outName(0) })];
+    // Only then: the graph of every other net stays as it was.
+    const padValue = win.empty ? -FLT_MAX : undefined;
+    return [g.maxPool(input, { kernel: [kh, kw], strides: [sh, sw], pads, padValue, name: ctx.outName(0) })];
   }
   const avg = g.avgPool(input, { kernel: [kh, kw], strides: [sh, sw], pads, name: ctx.name('avg') });
   const map = aveCorrection(H, W, geo, oh, ow);
@@ -162,7 +178,7 @@ const forwardPooling: ForwardFn = (ctx) => {
         we = Math.min(we, W);
         let v: number;
         if (pool === 'MAX') {
-          v = -3.4028234663852886e38;
+          v = -FLT_MAX;
           for (let y = hs; y < he; y++) for (let xx = ws; xx < we; xx++) v = Math.max(v, x.data[xb + y * W + xx]);
         } else {
           let s = 0;
@@ -204,8 +220,12 @@ function aveCorrection(H: number, W: number, geo: PoolGeometry, oh: number, ow: 
 /**
  * ONNX pooling with Caffe's geometry made explicit rather than trusting a runtime's ceil_mode
  * rule: the overhang of Caffe's ceil rounding becomes end padding (or a crop of rows no window
- * reads) and pooling runs in floor mode. MAX ignores padding (as Caffe's -inf); AVE pads with
- * zeros explicitly, divides by kh*kw and is corrected by the divisor map (aveCorrection).
+ * reads) and pooling runs in floor mode. MAX ignores padding (as Caffe's -inf); AVE pads with zeros explicitly, divides by kh*kw and is corrected by
+ * the divisor map (aveCorrection). Empty windows (floorModeWindows) are not pooled: ONNX Runtime
+ * folds a Pad into the pool after it and then refuses end padding as large as the kernel. The
+ * others are pooled and the output padded with Caffe's value: -FLT_MAX for MAX; for AVE 0, which
+ * the divisor map (infinite or negative there, from Caffe's window size 0 or below) turns into
+ * Caffe's NaN or signed zero.
  */
 const onnxPooling: OnnxConvertFn = (ctx) => {
   const { g, layer } = ctx;
@@ -217,10 +237,17 @@ const onnxPooling: OnnxConvertFn = (ctx) => {
   const [, , H, W] = inShape;
   const [, , oh, ow] = ctx.outputShapes[0];
   const x = ctx.inputs[0];
-  const win = floorModeWindows(geo, H, W, oh, ow);
-  if (win.global) {
+  const all = floorModeWindows(geo, H, W, oh, ow);
+  if (all.global) {
     return [g.op(pool === 'MAX' ? 'GlobalMaxPool' : 'GlobalAveragePool', [x], ctx.outName(0))];
   }
+  // The windows pooled: all, or those that read some input.
+  const win = all.empty ? floorModeWindows(geo, H, W, all.inside[0], all.inside[1]) : all;
+  /** The empty windows' rows and columns appended to the pooled ones, holding `value`. */
+  const fill = (y: string, value: number, out: string): string => {
+    const pads = g.int64Const(ctx.name('fill/pads'), [0, 0, 0, 0, 0, 0, oh - all.inside[0], ow - all.inside[1]]);
+    return g.op('Pad', [y, pads, g.floatConst(ctx.name('fill/value'), [value], [])], out);
+  };
   const [kh, kw] = geo.kernel;
   const [sh, sw] = geo.stride;
   const [ph, pw] = geo.pad;
@@ -232,14 +259,19 @@ const onnxPooling: OnnxConvertFn = (ctx) => {
   const pb = win.padB;
   const pr = win.padR;
   const attrs = { kernel_shape: ints([kh, kw]), strides: ints([sh, sw]) };
-  if (pool === 'MAX') return [g.op('MaxPool', [input], ctx.outName(0), { ...attrs, pads: ints([ph, pw, pb, pr]) })];
+  if (pool === 'MAX') {
+    const maxAttrs = { ...attrs, pads: ints([ph, pw, pb, pr]) };
+    if (!all.empty) return [g.op('MaxPool', [input], ctx.outName(0), maxAttrs)];
+    return [fill(g.op('MaxPool', [input], ctx.name('pool'), maxAttrs), -FLT_MAX, ctx.outName(0))];
+  }
   const map = aveCorrection(H, W, geo, oh, ow);
   if (ph + pw + pb + pr > 0) {
     const pads = g.int64Const(ctx.name('pads'), [0, 0, ph, pw, 0, 0, pb, pr]);
     input = g.op('Pad', [input, pads], ctx.name('pad'));
   }
   if (map === undefined) return [g.op('AveragePool', [input], ctx.outName(0), attrs)];
-  const avg = g.op('AveragePool', [input], ctx.name('avg'), attrs);
+  let avg = g.op('AveragePool', [input], ctx.name('avg'), attrs);
+  if (all.empty) avg = fill(avg, 0, ctx.name('fill'));
   return [g.op('Mul', [avg, g.floatConst(ctx.name('divisor'), map, [oh, ow])], ctx.outName(0))];
 };
 
@@ -247,7 +279,7 @@ export const pooling: LayerHandler = {
   type: 'Pooling',
   category: 'pool',
   docs: {
-    notes: 'MAX and AVE by Caffe\'s ceil rule with the pad clip: MAX pads with -inf, AVE divides by the window clipped to the padded input; global pooling.',
+    notes: 'MAX and AVE by Caffe\'s ceil rule with the pad clip (on both axes when either is padded): MAX pads with -inf, AVE divides by the window clipped to the padded input; a window wholly past the input (unpadded, stride above the kernel) gives Caffe\'s -FLT_MAX (MAX) or 0 over its size of 0 or less (AVE: NaN or a signed zero); global pooling.',
     refused: {
       tfjs: [
         'pool: STOCHASTIC: not implemented',
@@ -267,8 +299,9 @@ export const pooling: LayerHandler = {
   outputShapes(layer, inputShapes) {
     const input = inputShapes[0];
     const g = poolGeometry(layer, input);
-    const h = pooledSize(input[2], g.kernel[0], g.stride[0], g.pad[0], g.roundMode);
-    const w = pooledSize(input[3], g.kernel[1], g.stride[1], g.pad[1], g.roundMode);
+    const padded = g.pad[0] !== 0 || g.pad[1] !== 0;
+    const h = pooledSize(input[2], g.kernel[0], g.stride[0], g.pad[0], g.roundMode, padded);
+    const w = pooledSize(input[3], g.kernel[1], g.stride[1], g.pad[1], g.roundMode, padded);
     if (h <= 0 || w <= 0) throw netError(layer, `output size ${h}x${w} is not positive (input ${input[2]}x${input[3]})`);
     const out = [input[0], input[1], h, w];
     const tops = layer.top?.length ?? 1;

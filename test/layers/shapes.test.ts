@@ -83,15 +83,24 @@ describe('Pooling', () => {
   });
   test('pad clip: the last window may not start in the right padding', () => {
     // ceil((5 + 2 - 2)/2) + 1 = 4, but (4-1)*2 = 6 >= 5 + 1, so 3
-    expect(pooledSize(5, 2, 2, 1, 'CEIL')).toBe(3);
+    expect(pooledSize(5, 2, 2, 1, 'CEIL', true)).toBe(3);
     // AVE 3x3/s1/pad 1 keeps the size (SE-BN-Inception's pool branches)
     expect(out(pool({ pool: 'AVE', kernel_size: 3, stride: 1, pad: 1 }), [1, 8, 28, 28])).toEqual([[1, 8, 28, 28]]);
     // 3x3/s2/pad1 on 112: ceil(111/2)+1 = 57, (56*2 = 112) >= 113? no -> 57
-    expect(pooledSize(112, 3, 2, 1, 'CEIL')).toBe(57);
+    expect(pooledSize(112, 3, 2, 1, 'CEIL', true)).toBe(57);
     // 3x3/s2/pad1 on 7: ceil(6/2)+1 = 4, 3*2 = 6 >= 8? no -> 4; on 6: ceil(5/2)+1 = 4, 6 >= 7? no -> 4
-    expect(pooledSize(7, 3, 2, 1, 'CEIL')).toBe(4);
+    expect(pooledSize(7, 3, 2, 1, 'CEIL', true)).toBe(4);
     // 2x2/s2/pad1 on 4: ceil(4/2)+1 = 3, 2*2 = 4 >= 5? no -> 3; on 3: ceil(3/2)+1 = 3, 4 >= 4 -> 2
-    expect(pooledSize(3, 2, 2, 1, 'CEIL')).toBe(2);
+    expect(pooledSize(3, 2, 2, 1, 'CEIL', true)).toBe(2);
+  });
+  test('the pad clip applies to both axes when either is padded, to neither without padding (real Caffe)', () => {
+    // 2x2/s3 on 9x9: ceil(7/3)+1 = 4 on an unpadded axis; Caffe 1.0 gave 4x3 with pad_h 1 pad_w 0,
+    // 3x4 with pad_h 0 pad_w 1 and 4x4 with no padding (its last row and column past the input).
+    expect(out(pool({ pool: 'MAX', kernel_size: 2, stride: 3, pad_h: 1, pad_w: 0 }), [1, 1, 9, 9])).toEqual([[1, 1, 4, 3]]);
+    expect(out(pool({ pool: 'AVE', kernel_size: 2, stride: 3, pad_h: 0, pad_w: 1 }), [1, 1, 9, 9])).toEqual([[1, 1, 3, 4]]);
+    expect(out(pool({ pool: 'MAX', kernel_size: 2, stride: 3 }), [1, 1, 9, 9])).toEqual([[1, 1, 4, 4]]);
+    expect(pooledSize(9, 2, 3, 0, 'CEIL', true)).toBe(3);
+    expect(pooledSize(9, 2, 3, 0, 'CEIL', false)).toBe(4);
   });
   test('global pooling: 7x7 -> 1x1; kernel_h/w, pad_h/w, stride_h/w', () => {
     expect(out(pool({ pool: 'AVE', global_pooling: true }), [1, 2048, 7, 7])).toEqual([[1, 2048, 1, 1]]);

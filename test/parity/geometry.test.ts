@@ -7,9 +7,11 @@
  * Pooling with ceil overhang and pad clip, round_mode FLOOR, rectangular and global windows;
  * convolutions with every small kernel/stride/pad, rectangular ones, dilation and groups;
  * InnerProduct over axes 1..3; LRN sizes. Every layer of every case is compared with Caffe's top.
+ * Pooling windows wholly past the input (unpadded, stride above the kernel) must give Caffe's
+ * values there exactly: -FLT_MAX for MAX, NaN or a signed zero for AVE.
  *
- * Each conversion target is one runner in TARGETS: it gets the case and returns the layers' tops
- * in Caffe's NCHW layout; a new target is one more entry.
+ * Each target is one runner in TARGETS: it gets the case and returns the layers' tops in Caffe's
+ * NCHW layout; a new target is one more entry. The project's reference forward pass is one too.
  */
 import * as fs from 'fs';
 import * as os from 'os';
@@ -17,6 +19,7 @@ import * as path from 'path';
 import { readCaffemodel } from '../../src/caffemodel';
 import { convertNet, convertNetToOnnx, onnxMetadataProps } from '../../src/convert';
 import { writeOnnxModel } from '../../src/onnx';
+import { referenceForward } from '../../src/reference';
 import { initBackend, loadModel, loadOnnxModel, runModel } from '../../src/runtime';
 import { readNpy, readNpz, toFloat32 } from '../../src/runtime/npy';
 import { writeGraphModel } from '../../src/tfgraph';
@@ -68,6 +71,14 @@ interface Target {
 
 const TARGETS: Target[] = [
   {
+    name: 'reference forward (float32)',
+    async run(c) {
+      const weights = new Map(readCaffemodel(c.caffemodel).layers.map((l) => [l.name, l.blobs]));
+      const out = referenceForward(readNetText(c.prototxt), { inputs: { data: c.input }, weights });
+      return new Map(c.layers.filter((l) => out.has(l.name)).map((l) => [l.name, out.get(l.name)!]));
+    },
+  },
+  {
     name: 'tfjs (cpu backend)',
     async run(c, tmp) {
       await initBackend('cpu');
@@ -105,16 +116,46 @@ const TARGETS: Target[] = [
  */
 const REL_TOL = 1e-5;
 
-/** Max |got - caffe| and the blob's peak magnitude; Infinity for a NaN. */
-function errorOf(got: Float32Array, want: Float32Array): { abs: number; peak: number } {
+/** Max |got - caffe| and the blob's peak magnitude, outside `skip`; Infinity for a NaN. */
+function errorOf(got: Float32Array, want: Float32Array, skip: ReadonlySet<number>): { abs: number; peak: number } {
   let abs = 0;
   let peak = 0;
   for (let i = 0; i < want.length; i++) {
+    if (skip.has(i)) continue;
     const d = Math.abs(got[i] - want[i]);
     abs = Number.isNaN(d) ? Infinity : Math.max(abs, d);
     peak = Math.max(peak, Math.abs(want[i]));
   }
   return { abs, peak };
+}
+
+/** A pooling layer's window as its `what` says (square "kernel 3" or rectangular "kernel 3x2"). */
+interface PoolWindow {
+  pool: 'MAX' | 'AVE';
+  kernel: [number, number];
+  stride: [number, number];
+  pad: [number, number];
+  ceil: boolean;
+}
+function poolWindowOf(l: GeometryLayer): PoolWindow | undefined {
+  const m = /^(MAX|AVE) kernel (\d+)(?:x(\d+))? stride (\d+)(?:x(\d+))? pad (\d+)(?:x(\d+))?( \(CEIL\)|, round_mode FLOOR)/.exec(l.what);
+  if (!m) return undefined;
+  const hw = (h: string, w: string | undefined): [number, number] => [Number(h), Number(w ?? h)];
+  return { pool: m[1] as 'MAX' | 'AVE', kernel: hw(m[2], m[3]), stride: hw(m[4], m[5]), pad: hw(m[6], m[7]), ceil: m[8] === ' (CEIL)' };
+}
+
+/** Flat indices (NCHW, Caffe's top shape) of the outputs whose window reads no input element. */
+function emptyWindows(w: PoolWindow, input: number[], top: number[]): number[] {
+  const [N, C, OH, OW] = top;
+  const out: number[] = [];
+  for (let nc = 0; nc < N * C; nc++) {
+    for (let oy = 0; oy < OH; oy++) {
+      for (let ox = 0; ox < OW; ox++) {
+        if (oy * w.stride[0] - w.pad[0] >= input[2] || ox * w.stride[1] - w.pad[1] >= input[3]) out.push((nc * OH + oy) * OW + ox);
+      }
+    }
+  }
+  return out;
 }
 
 const CASES = fs.existsSync(GEOMETRY_DIR) ? fs.readdirSync(GEOMETRY_DIR).filter((d) => fs.existsSync(path.join(GEOMETRY_DIR, d, 'case.json'))).sort() : [];
@@ -127,7 +168,7 @@ afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
 describe('the geometry grid', () => {
   test('has the cases and the geometry each is for', () => {
-    expect(CASES).toEqual(['conv_8x8', 'conv_9x7', 'inner_product', 'lrn', 'pool_7x7', 'pool_8x8', 'pool_9x6', 'pool_more_11x7', 'pool_more_8x8']);
+    expect(CASES).toEqual(['conv_8x8', 'conv_9x7', 'inner_product', 'lrn', 'pool_7x7', 'pool_8x8', 'pool_9x6', 'pool_more_11x7', 'pool_more_8x8', 'pool_outside']);
     const all = CASES.flatMap((n) => loadCase(n).layers);
     const shows = (re: RegExp): string[] => all.filter((l) => re.test(l.what)).map((l) => l.name);
     // The situations the grid exists for, each present at least once.
@@ -141,27 +182,49 @@ describe('the geometry grid', () => {
     expect(shows(/^axis 2/)).toEqual(['ip_axis2', 'ip_axis2_t', 'ip_axis2_nobias']);
     expect(shows(/WITHIN_CHANNEL/)).toEqual(['lrn_within_3', 'lrn_within_5']);
     // Ceil overhang (CEIL gives one more output than FLOOR) and pad clip (Caffe drops a last
-    // window that would start in the padding) both occur, computed from Caffe's own shapes.
+    // window that would start in the padding) both occur, computed from Caffe's own shapes; so do
+    // windows wholly past the input, and the clip of an unpadded axis.
     let overhang = 0;
     let clipped = 0;
+    let clippedUnpadded = 0;
+    const empty = { MAX: 0, AVE: 0 };
+    const aveEmpty = new Set<string>();
     for (const n of CASES) {
       const c = loadCase(n);
       for (const l of c.layers) {
-        const m = /^(MAX|AVE) kernel (\d+) stride (\d+) pad (\d+) \(CEIL\)$/.exec(l.what);
-        if (!m) continue;
-        const [k, s, p] = [Number(m[2]), Number(m[3]), Number(m[4])];
-        for (const [axis, size] of [[2, c.input.shape[2]], [3, c.input.shape[3]]]) {
+        const w = poolWindowOf(l);
+        if (w === undefined || !w.ceil) continue;
+        // Caffe clips both axes when either is padded (pad_h || pad_w), neither otherwise.
+        const padded = w.pad[0] > 0 || w.pad[1] > 0;
+        for (const a of [0, 1]) {
+          const [size, k, s, p] = [c.input.shape[2 + a], w.kernel[a], w.stride[a], w.pad[a]];
           const ceil = Math.ceil((size + 2 * p - k) / s) + 1;
           const floor = Math.floor((size + 2 * p - k) / s) + 1;
-          if (l.shape[axis] === ceil - 1 && ceil !== floor) clipped++;
-          else if (l.shape[axis] === ceil && ceil !== floor) overhang++;
-          // Caffe clips only when padded.
-          expect([l.name, l.shape[axis]]).toEqual([l.name, p > 0 && (ceil - 1) * s >= size + p ? ceil - 1 : ceil]);
+          if (l.shape[2 + a] === ceil - 1 && ceil !== floor) {
+            clipped++;
+            if (p === 0) clippedUnpadded++;
+          } else if (l.shape[2 + a] === ceil && ceil !== floor) overhang++;
+          expect([l.name, l.shape[2 + a]]).toEqual([l.name, padded && (ceil - 1) * s >= size + p ? ceil - 1 : ceil]);
         }
+        // Caffe's values where a window reads nothing: the -FLT_MAX MAX starts from; AVE's 0
+        // divided by the window size clipped at the input's end (0: NaN; negative: -0; both
+        // axes negative: +0).
+        const idx = emptyWindows(w, c.input.shape, l.shape);
+        expect([l.name, idx.length > 0]).toEqual([l.name, /wholly past the input/.test(l.what)]);
+        const want = c.caffe.get(l.name)!;
+        for (const i of idx) {
+          if (w.pool === 'MAX') expect([l.name, i, want[i]]).toEqual([l.name, i, -3.4028234663852886e38]);
+          else aveEmpty.add(Number.isNaN(want[i]) ? 'NaN' : Object.is(want[i], -0) ? '-0' : String(want[i]));
+        }
+        if (idx.length > 0) empty[w.pool]++;
       }
     }
     expect(overhang).toBeGreaterThan(0);
     expect(clipped).toBeGreaterThan(0);
+    expect(clippedUnpadded).toBeGreaterThan(0);
+    expect(empty.MAX).toBeGreaterThan(0);
+    expect(empty.AVE).toBeGreaterThan(0);
+    expect([...aveEmpty].sort()).toEqual(['-0', '0', 'NaN']);
   });
 });
 
@@ -182,7 +245,13 @@ describe.each(TARGETS.map((t) => [t.name, t] as const))('%s against real Caffe',
         failures.push(`${l.name} (${l.what}): shape [${g.shape}], Caffe [${l.shape}]`);
         continue;
       }
-      const { abs, peak } = errorOf(g.data, want);
+      const w = l.type === 'Pooling' ? poolWindowOf(l) : undefined;
+      const empty = w === undefined ? [] : emptyWindows(w, c.input.shape, l.shape);
+      // Windows wholly past the input: Caffe's value exactly (NaN as NaN, the sign of a zero).
+      const wrong = empty.filter((i) => !Object.is(g.data[i], want[i]));
+      if (wrong.length > 0) failures.push(`${l.name} (${l.what}): ${wrong.length} of ${empty.length} empty windows differ, e.g. ${g.data[wrong[0]]} for Caffe's ${want[wrong[0]]}`);
+      // The rest within the tolerance (exactly for MAX), the empty windows left out.
+      const { abs, peak } = errorOf(g.data, want, new Set(empty));
       const rel = abs / Math.max(1, peak);
       if (rel > worst.rel || worst.layer === '') worst = { rel, layer: l.name };
       // A max picks one of the input values: nothing to round.
