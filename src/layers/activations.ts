@@ -5,7 +5,8 @@
  */
 import { layerParam, type LayerParameter } from '../schema';
 import type { FusedActivation, TensorRef } from '../tfgraph';
-import type { ConvertFn, LayerConverters } from './convert-api';
+import type { ConvertFn } from './convert-api';
+import type { LayerConverters } from './handler';
 import { singleOp } from './convert-util';
 import { float, int, ints } from '../onnx';
 import type { OnnxConvertFn } from './onnx-api';

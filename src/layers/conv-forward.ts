@@ -6,7 +6,7 @@
  * depend on the blocking. A padded position adds w * 0 where a direct loop adds nothing; that
  * changes at most the sign of a zero.
  */
-import type { ConvGeometry } from './conv';
+import type { ConvGeometry } from './conv-geometry';
 import type { Values } from './reference-api';
 
 /** Output columns per GEMM tile: the tile's accumulators (4 rows) stay in L1, its im2col rows in L2. */

@@ -12,8 +12,7 @@
  */
 import type { LayerParameter } from '../schema';
 import type { FusedActivation, GraphBuilder, TensorRef, WeightSource } from '../tfgraph';
-import type { Shape } from './handler';
-import type { OnnxConvertFn } from './onnx-api';
+import type { Shape } from './shape';
 
 /** A learned blob of the layer, matched and shape-checked against the handler's blobShapes. */
 export interface LayerBlob {
@@ -106,17 +105,3 @@ export interface ConvertContext extends LayerConvertBase<TensorRef> {
 
 /** Converts one layer: returns one graph tensor per top, in the layout rule above. */
 export type ConvertFn = (ctx: ConvertContext) => TensorRef[];
-
-/**
- * A handler's conversions, one per target it supports (TEST phase). A new target is one more
- * key here, filled by the handlers that support it, and one emitter in src/convert.
- */
-export interface LayerConverters {
-  /** TF.js GraphModel (NHWC inside, see the layout rule above). */
-  readonly tfjs?: ConvertFn;
-  /** ONNX (NCHW as Caffe, see onnx-api.ts). */
-  readonly onnx?: OnnxConvertFn;
-}
-
-/** A conversion target: a key of LayerConverters. */
-export type ConvertTarget = keyof LayerConverters;

@@ -7,14 +7,26 @@
 import { NetError } from '../errors';
 import type { LayerParameter } from '../schema';
 import type { FusedActivation } from '../tfgraph';
-import type { ConvertFn, ConvertTarget, LayerBlob, LayerConverters } from './convert-api';
+import type { ConvertFn, LayerBlob } from './convert-api';
 import type { OnnxConvertFn } from './onnx-api';
 import type { CalibrateFn, ForwardFn, RandomInitFn } from './reference-api';
+import type { Shape } from './shape';
 
-export type { ConvertFn, LayerConverters, OnnxConvertFn };
+export type { ConvertFn, OnnxConvertFn, Shape };
 
-/** Caffe's shape of a blob; a -1 entry is a dimension only data can tell (see data.ts). */
-export type Shape = number[];
+/**
+ * A handler's conversions, one per target it supports (TEST phase). A new target is one more
+ * key here, filled by the handlers that support it, and one emitter in src/convert.
+ */
+export interface LayerConverters {
+  /** TF.js GraphModel (NHWC inside, see convert-api.ts). */
+  readonly tfjs?: ConvertFn;
+  /** ONNX (NCHW as Caffe, see onnx-api.ts). */
+  readonly onnx?: OnnxConvertFn;
+}
+
+/** A conversion target: a key of LayerConverters. */
+export type ConvertTarget = keyof LayerConverters;
 
 /** How many bottoms or tops a layer type takes, inclusive; `max` may be Infinity. */
 export interface Arity {

@@ -14,7 +14,7 @@
  *   float32 runtimes (Caffe, the converted model) approximate.
  */
 import type { LayerParameter } from '../schema';
-import type { Shape } from './handler';
+import type { Shape } from './shape';
 
 /** A blob's values: float32 storage, or the float64 mode's. */
 export type Values = Float32Array | Float64Array;

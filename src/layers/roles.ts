@@ -4,7 +4,7 @@
  * the few data layers and the losses below are known by role only, so the TEST net drops or
  * replaces them as Caffe's own inference would never run them.
  */
-import type { ConvertTarget } from './convert-api';
+import type { ConvertTarget } from './handler';
 import type { LayerCategory, LayerRole } from './handler';
 import { layerHandlers } from './registry';
 
