@@ -1,7 +1,7 @@
 /** Atomic file writes, used by every command and module that writes a file. */
 import * as fs from 'fs';
 import * as path from 'path';
-import { InputFileError, SenetError } from './errors';
+import { InputFileError } from './errors';
 import { checkOutputTarget } from './output-target';
 import { discardTemp, holdTemp, releaseTemp, removeStaleTemps, tempPathFor } from './temp-files';
 

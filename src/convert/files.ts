@@ -7,7 +7,6 @@
  */
 import * as path from 'path';
 import { indexCaffemodel, PayloadReader, type UnusedWeights } from '../caffemodel';
-import { UsageError } from '../errors';
 import { readNetText } from '../upgrade';
 import { initializerBytes, writeOnnxModelAsync } from '../onnx';
 import { checkOutputTarget } from '../output-target';

@@ -1,7 +1,7 @@
 /** Concat, Slice and Split: joining, cutting and copying blobs along one axis. */
 import { layerParam, type LayerParameter } from '../schema';
 import type { ConvertFn } from './convert-api';
-import { type LayerHandler, type Shape, ANY_FROM_1, bottomLabel, canonicalAxis, countOf, netError, noBlobs, noMacs, shapeText } from './handler';
+import { type LayerHandler, ANY_FROM_1, bottomLabel, canonicalAxis, countOf, netError, noBlobs, noMacs, shapeText } from './handler';
 import type { ForwardFn } from './reference-api';
 import { int } from '../onnx';
 import type { OnnxConvertFn } from './onnx-api';

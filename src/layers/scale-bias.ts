@@ -83,7 +83,6 @@ const convertScale: ConvertFn = (ctx) => {
 
 const convertBias: ConvertFn = (ctx) => {
   const { g, layer } = ctx;
-  const p = layerParam(layer, 'bias_param');
   const rank = ctx.inputShapes[0].length;
   const two = ctx.inputs.length === 2;
   const opShape = two ? ctx.inputShapes[1] : ctx.blobs[0].shape;

@@ -4,7 +4,6 @@
  * silently; here both byte orders are read and anything unsupported is a clear error.
  * Writing always produces little-endian C-order arrays, version 1.0 (2.0 if the header is huge).
  */
-import * as fs from 'fs';
 import { unzipSync, zipSync } from 'fflate';
 import { writeFileAtomic, type WriteFileOptions } from '../atomic-write';
 import { INPUT_LIMITS, readInputFile } from '../input-file';

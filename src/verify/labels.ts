@@ -2,7 +2,6 @@
  * Label lists for evaluation. The ImageNet class orders and permutations live in src/imagenet
  * (the converter needs them too); re-exported here as part of the verify API.
  */
-import * as fs from 'fs';
 import { InputFileError } from '../errors';
 import { INPUT_LIMITS, readInputFile } from '../input-file';
 

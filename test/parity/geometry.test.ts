@@ -173,7 +173,6 @@ describe('the geometry grid', () => {
     const shows = (re: RegExp): string[] => all.filter((l) => re.test(l.what)).map((l) => l.name);
     // The situations the grid exists for, each present at least once.
     const pooling = all.filter((l) => l.type === 'Pooling');
-    const conv = all.filter((l) => l.type === 'Convolution');
     expect(new Set(pooling.map((l) => l.what.split(' ')[0]))).toEqual(new Set(['MAX', 'AVE']));
     expect(shows(/round_mode FLOOR/)).toEqual(expect.arrayContaining(['max_floor_k3_s2_p1', 'ave_floor_k3_s3_p0', 'ave_rect_floor_k3x2_s2x1_p1x0']));
     expect(shows(/global_pooling/)).toEqual(['max_global', 'ave_global', 'max_global', 'ave_global']);
