@@ -46,7 +46,8 @@ export function buildParser(argv: string[]): Argv {
       if (err) throw err;
       // yargs' suggestion alone ("Did you mean fmt?") does not say what was wrong.
       if (msg?.startsWith('Did you mean')) throw new UsageError(`unknown command '${argv[0]}'. ${msg}`);
-      throw new UsageError(msg ?? 'bad usage (see senet --help)');
+      // One line, as every error (yargs puts "Invalid values:" and the details on lines of their own).
+      throw new UsageError((msg ?? 'bad usage (see senet --help)').trim().replace(/\s*\n\s*/g, ' '));
     });
   for (const cmd of commands) parser = parser.command(cmd as CommandModule);
   return parser;

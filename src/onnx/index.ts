@@ -3,6 +3,6 @@ export { OnnxGraph, int, float, ints, initializerBytes } from './graph';
 export type { OnnxAttr, OnnxDim, OnnxInitializer, OnnxNode, OnnxValueInfo } from './graph';
 export { writeOnnxModel, writeOnnxModelAsync } from './write';
 export type { WriteOnnxOptions } from './write';
-export { readOnnxMetadata, onnxBytesWithOutputs } from './read';
+export { readOnnxMetadata, readOnnxValueNames, onnxBytesWithOutputs } from './read';
 export { OPSET } from './fields';
 export { SENET_METADATA_KEY } from './metadata';

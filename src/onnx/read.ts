@@ -71,66 +71,129 @@ function entry(b: Uint8Array, bad: () => string): [string, string] {
   return [key, value];
 }
 
+const BAD = 'is not an ONNX model (malformed protobuf)';
+
+interface Field {
+  field: number;
+  wire: number;
+  /** Payload position and length (length-delimited fields; 0 for others). */
+  start: number;
+  len: number;
+}
+
+/** The fields of the message in bytes [start, end) of the file, read by their heads only. */
+function* fieldsIn(f: FileBytes, start: number, end: number): Generator<Field, void, void> {
+  const bad = (): string => BAD;
+  let pos = start;
+  while (pos < end) {
+    const head = f.read(pos, 20);
+    let tag: number;
+    let p: number;
+    try {
+      [tag, p] = varint(head, 0, bad);
+    } catch {
+      throw new InputFileError(f.file, BAD);
+    }
+    const wire = tag & 7;
+    const field = tag >> 3;
+    if (wire === 0) {
+      try {
+        pos += varint(head, p, bad)[1];
+      } catch {
+        throw new InputFileError(f.file, BAD);
+      }
+      yield { field, wire, start: pos, len: 0 };
+      continue;
+    }
+    if (wire === 5 || wire === 1) {
+      pos += p + (wire === 5 ? 4 : 8);
+      yield { field, wire, start: pos, len: 0 };
+      continue;
+    }
+    if (wire !== 2) throw new InputFileError(f.file, BAD);
+    let len: number;
+    let q: number;
+    try {
+      [len, q] = varint(head, p, bad);
+    } catch {
+      throw new InputFileError(f.file, BAD);
+    }
+    if (pos + q + len > end) throw new InputFileError(f.file, `${BAD}: field ${field} runs past the end of the ${end === f.size ? 'file (truncated?)' : 'message holding it'}`);
+    yield { field, wire, start: pos + q, len };
+    pos += q + len;
+  }
+}
+
 /** The model's metadata_props as a map; throws InputFileError when the file is no ONNX model. */
 export function readOnnxMetadata(file: string): Map<string, string> {
   const f = new FileBytes(file);
-  const bad = (): string => 'is not an ONNX model (malformed protobuf)';
+  const bad = (): string => BAD;
   const out = new Map<string, string>();
   let sawGraph = false;
   try {
-    let pos = 0;
-    while (pos < f.size) {
-      const head = f.read(pos, 20);
-      let tag: number;
-      let p: number;
-      try {
-        [tag, p] = varint(head, 0, bad);
-      } catch {
-        throw new InputFileError(file, bad());
-      }
-      const wire = tag & 7;
-      const field = tag >> 3;
-      if (wire === 0) {
+    for (const x of fieldsIn(f, 0, f.size)) {
+      if (x.wire !== 2) continue;
+      if (x.field === F.ModelProto.graph) sawGraph = true;
+      if (x.field === F.ModelProto.metadata_props) {
         try {
-          pos += varint(head, p, bad)[1];
-        } catch {
-          throw new InputFileError(file, bad());
-        }
-        continue;
-      }
-      if (wire === 5) {
-        pos += p + 4;
-        continue;
-      }
-      if (wire === 1) {
-        pos += p + 8;
-        continue;
-      }
-      if (wire !== 2) throw new InputFileError(file, bad());
-      let len: number;
-      let q: number;
-      try {
-        [len, q] = varint(head, p, bad);
-      } catch {
-        throw new InputFileError(file, bad());
-      }
-      if (pos + q + len > f.size) throw new InputFileError(file, `${bad()}: field ${field} runs past the end of the file (truncated?)`);
-      if (field === F.ModelProto.graph) sawGraph = true;
-      if (field === F.ModelProto.metadata_props) {
-        try {
-          const [k, v] = entry(f.read(pos + q, len), bad);
+          const [k, v] = entry(f.read(x.start, x.len), bad);
           out.set(k, v);
         } catch {
           throw new InputFileError(file, bad());
         }
       }
-      pos += q + len;
     }
   } finally {
     f.close();
   }
   if (!sawGraph) throw new InputFileError(file, 'is not an ONNX model (no graph)');
   return out;
+}
+
+/** The length-delimited fields numbered `want` of an in-memory message body, as strings. */
+function stringsOf(b: Uint8Array, want: number, file: string): string[] {
+  const bad = (): string => BAD;
+  const out: string[] = [];
+  let p = 0;
+  try {
+    while (p < b.length) {
+      const [tag, q] = varint(b, p, bad);
+      const wire = tag & 7;
+      if (wire === 0) p = varint(b, q, bad)[1];
+      else if (wire === 1 || wire === 5) p = q + (wire === 1 ? 8 : 4);
+      else if (wire === 2) {
+        const [len, r] = varint(b, q, bad);
+        if (tag >> 3 === want) out.push(utf8.decode(b.subarray(r, r + len)));
+        p = r + len;
+      } else throw new Error(bad());
+    }
+  } catch {
+    throw new InputFileError(file, BAD);
+  }
+  return out;
+}
+
+/**
+ * The values a session of this model can hand out: the graph's inputs and every node's outputs
+ * (read from the nodes only; the initializers are skipped by their length). For checking the
+ * blobs asked of a model that has no senet-caffe blob map.
+ */
+export function readOnnxValueNames(file: string): Set<string> {
+  const f = new FileBytes(file);
+  const names = new Set<string>();
+  try {
+    for (const top of fieldsIn(f, 0, f.size)) {
+      if (top.wire !== 2 || top.field !== F.ModelProto.graph) continue;
+      for (const g of fieldsIn(f, top.start, top.start + top.len)) {
+        if (g.wire !== 2) continue;
+        if (g.field === F.GraphProto.node) stringsOf(f.read(g.start, g.len), F.NodeProto.output, file).forEach((n) => names.add(n));
+        else if (g.field === F.GraphProto.input) stringsOf(f.read(g.start, g.len), F.ValueInfoProto.name, file).forEach((n) => names.add(n));
+      }
+    }
+  } finally {
+    f.close();
+  }
+  return names;
 }
 
 /**

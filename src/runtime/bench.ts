@@ -9,7 +9,7 @@ import * as os from 'os';
 import { UsageError } from '../errors';
 import { BackendName, initBackend } from './backend';
 import { loadModel, LoadedModel } from './load';
-import { isOnnxModelPath, loadOnnxModel } from './onnx';
+import { checkOnnxThreads, isOnnxModelPath, loadOnnxModel } from './onnx';
 import { createPool } from './pool';
 import { HostArray, runModel } from './run';
 
@@ -204,7 +204,7 @@ export async function benchModel(opts: BenchOptions): Promise<BenchResult> {
 async function benchOnnx(opts: BenchOptions, runs: number, warmup: number, workers: number): Promise<BenchResult> {
   if (workers !== 1) throw new UsageError('--workers is for TF.js models; an ONNX model uses --threads (ONNX Runtime intra-op threads)');
   if (opts.backend !== undefined) throw new UsageError(`--backend chooses a TF.js backend; '${opts.modelDir}' is an ONNX model`);
-  if (opts.threads !== undefined) positiveInt('threads', opts.threads, 1);
+  checkOnnxThreads(opts.threads);
   const m = await loadOnnxModel(opts.modelDir, { threads: opts.threads });
   try {
     const inputShape = benchInputShape({ dir: opts.modelDir, inputShape: m.inputShape }, opts.batch);

@@ -60,11 +60,24 @@ export interface LoadedModel {
   nodeNames: ReadonlySet<string>;
 }
 
+/**
+ * Throws unless `dir` has a model.json; a regular file is named as such (an ONNX model is told
+ * by its .onnx name, see isOnnxModelPath).
+ */
+export function checkModelFolder(dir: string): void {
+  if (fs.existsSync(path.join(dir, 'model.json'))) return;
+  let isFile = false;
+  try {
+    isFile = fs.statSync(dir).isFile();
+  } catch {
+    // missing: the message below says what was expected
+  }
+  throw new InputFileError(dir, isFile ? 'is a file, not a model: give a TF.js GraphModel folder or an ONNX file named *.onnx' : 'no model.json here (expected a TF.js GraphModel folder)');
+}
+
 /** Loads a GraphModel folder (call initBackend first). */
 export async function loadModel(dir: string): Promise<LoadedModel> {
-  if (!fs.existsSync(path.join(dir, 'model.json'))) {
-    throw new InputFileError(dir, 'no model.json here (expected a TF.js GraphModel folder)');
-  }
+  checkModelFolder(dir);
   const json = readJson(path.join(dir, 'model.json'));
   const topology = json.modelTopology as { node?: { name: string }[] };
   const nodeNames = new Set((topology.node ?? []).map((n) => n.name));

@@ -9,7 +9,8 @@ import * as fs from 'fs';
 import * as path from 'path';
 import type * as Ort from 'onnxruntime-node';
 import { InputFileError, InputMismatchError, SenetError, UsageError } from '../errors';
-import { onnxBytesWithOutputs, readOnnxMetadata, SENET_METADATA_KEY } from '../onnx';
+import { cannotRead } from '../input-file';
+import { onnxBytesWithOutputs, readOnnxMetadata, readOnnxValueNames, SENET_METADATA_KEY } from '../onnx';
 import { asModelMetadata, type ModelMetadata } from '../model-metadata';
 import type { HostArray } from './run';
 
@@ -35,6 +36,21 @@ export function readOnnxModelMetadata(file: string): ModelMetadata | undefined {
   } catch {
     throw new InputFileError(file, `metadata '${SENET_METADATA_KEY}' is not valid JSON`);
   }
+}
+
+/**
+ * The most intra-op threads a session is given. Far more only fails inside ONNX Runtime (1e9:
+ * std::bad_alloc, which would read as a model it cannot load).
+ */
+export const MAX_ONNX_THREADS = 1024;
+
+/** `--threads` as given (undefined: ONNX Runtime's default); a usage error unless 1..MAX_ONNX_THREADS. */
+export function checkOnnxThreads(threads: number | undefined): number | undefined {
+  if (threads === undefined) return undefined;
+  if (!Number.isInteger(threads) || threads < 1 || threads > MAX_ONNX_THREADS) {
+    throw new UsageError(`--threads must be a whole number from 1 to ${MAX_ONNX_THREADS}, got ${Number.isNaN(threads) ? 'something that is not a number' : threads}`);
+  }
+  return threads;
 }
 
 let ort: typeof Ort | undefined;
@@ -88,17 +104,24 @@ export interface OnnxModel {
 
 /** Loads an .onnx file into an ONNX Runtime session. */
 export async function loadOnnxModel(file: string, opts: OnnxLoadOptions = {}): Promise<OnnxModel> {
-  if (!fs.existsSync(file) || !fs.statSync(file).isFile()) throw new InputFileError(file, 'no such ONNX model file');
-  if (opts.threads !== undefined && (!Number.isInteger(opts.threads) || opts.threads < 1)) {
-    throw new UsageError(`--threads must be a positive integer, got ${opts.threads}`);
+  let st: fs.Stats;
+  try {
+    st = fs.statSync(file);
+  } catch (e) {
+    throw cannotRead(file, e);
   }
+  if (!st.isFile()) throw new InputFileError(file, `is ${st.isDirectory() ? 'a folder' : 'not a regular file'}, not an ONNX model file`);
+  checkOnnxThreads(opts.threads);
   const metadata = readOnnxModelMetadata(file);
   const valueOf = (name: string): string => (metadata?.blobToTensor !== undefined && Object.prototype.hasOwnProperty.call(metadata.blobToTensor, name) ? metadata.blobToTensor[name] : undefined) ?? name;
   const known = new Set(Object.values(metadata?.blobToTensor ?? {}));
   const outputs = metadata?.outputNames.map(valueOf) ?? [];
   const extra = [...new Set((opts.fetch ?? []).map(valueOf))].filter((v) => !outputs.includes(v));
-  if (metadata?.blobToTensor !== undefined) {
-    const unknown = (opts.fetch ?? []).filter((n) => !known.has(valueOf(n)));
+  // Without senet's blob map the graph's own value names are checked (ONNX Runtime would report
+  // an unknown one as an invalid model).
+  const names = metadata?.blobToTensor !== undefined ? known : extra.length > 0 ? readOnnxValueNames(file) : undefined;
+  if (names !== undefined) {
+    const unknown = (opts.fetch ?? []).filter((n) => !names.has(valueOf(n)));
     if (unknown.length > 0) throw new UsageError(`${file}: no blob named ${unknown.map((n) => `'${n}'`).join(', ')} in the model`);
   }
   const rt = onnxRuntime();

@@ -4,8 +4,8 @@
  * `senet eval --merge PART...` combines the N parts into the report one run over the whole list
  * gives: the same top-1/top-5 counts and the same predictions, image by image, in the same order.
  */
-import * as fs from 'fs';
 import { InputFileError, UsageError } from '../errors';
+import { INPUT_LIMITS, readInputFile } from '../input-file';
 import type { EvalResult } from './eval';
 
 /** Images [start, end) of shard `index` (1-based) of `count` over `total` images. */
@@ -38,11 +38,12 @@ export function evalPartJson(r: EvalResult): string {
 }
 
 function readPart(file: string): EvalResult {
+  const text = readInputFile(file, INPUT_LIMITS.binary, 'an eval part').toString('utf8');
   let json: unknown;
   try {
-    json = JSON.parse(fs.readFileSync(file, 'utf8'));
+    json = JSON.parse(text);
   } catch (e) {
-    throw new InputFileError(file, `cannot read an eval part (${e instanceof Error ? e.message.split('\n')[0] : String(e)})`);
+    throw new InputFileError(file, `not an eval part: not valid JSON (${e instanceof Error ? e.message.split('\n')[0] : String(e)})`);
   }
   const p = json as Partial<EvalPart>;
   if (p === null || typeof p !== 'object' || p.senetEvalPart !== 1 || p.result?.shard === undefined || !Array.isArray(p.result.predictions)) {
@@ -72,6 +73,9 @@ export function mergeEvalParts(files: readonly string[]): EvalResult {
   same('image count', (r) => r.shard!.totalImages);
   same('preprocessing', (r) => r.preprocessing);
   same('label orders', (r) => [r.labelOrder, r.modelOrder]);
+  same('image list (names in order)', (r) => r.shard!.imagesSha256);
+  same('labels file', (r) => r.shard!.labelsSha256);
+  same('model (source, input shape or outputs)', (r) => r.shard!.model);
   for (const p of parts) {
     const s = p.r.shard!;
     const prev = seen.get(s.index);

@@ -7,11 +7,13 @@
  * the cropped window (~1 ms for 224x224), so the main thread keeps every worker fed: up to two
  * batches per worker are prepared or in flight at once.
  */
+import { createHash } from 'crypto';
 import * as os from 'os';
 import * as fs from 'fs';
 import * as path from 'path';
 import { InputFileError, SenetError, UsageError } from '../errors';
-import { createPool, isOnnxModelPath, readOnnxModelMetadata, type BackendName, type EngineLabel, type HostArray } from '../runtime';
+import { INPUT_LIMITS, readInputFile } from '../input-file';
+import { checkModelFolder, createPool, isOnnxModelPath, readOnnxModelMetadata, type BackendName, type EngineLabel, type HostArray } from '../runtime';
 import { asModelMetadata, type ModelMetadata } from '../model-metadata';
 import { indexMap, readLabelList, type LabelOrder } from './labels';
 import { preprocessImage, preprocessingFor, type Mean, type PreprocessOptions } from './preprocess';
@@ -28,12 +30,14 @@ export function readModelMetadata(dir: string): ModelMetadata {
     if (md === undefined) throw new InputFileError(dir, 'no senet-caffe metadata (convert the model with senet convert)');
     return md;
   }
+  checkModelFolder(dir);
   const file = path.join(dir, 'model.json');
+  const text = readInputFile(file, INPUT_LIMITS.text, 'a model.json').toString('utf8');
   let json: { userDefinedMetadata?: unknown };
   try {
-    json = JSON.parse(fs.readFileSync(file, 'utf8')) as { userDefinedMetadata?: unknown };
+    json = JSON.parse(text) as { userDefinedMetadata?: unknown };
   } catch (e) {
-    throw new InputFileError(file, `cannot read a model.json here (${e instanceof Error ? e.message.split('\n')[0] : String(e)})`);
+    throw new InputFileError(file, `not valid JSON (${e instanceof Error ? e.message.split('\n')[0] : String(e)})`);
   }
   const md = asModelMetadata(json.userDefinedMetadata);
   if (md === undefined) throw new InputFileError(file, 'no senet-caffe metadata (convert the model with senet convert)');
@@ -112,6 +116,19 @@ export interface Prediction {
   top1Prob: number;
 }
 
+/** Where a part's slice sits, and what only parts of one run share (mergeEvalParts checks it). */
+export interface EvalShard {
+  index: number;
+  count: number;
+  firstImage: number;
+  totalImages: number;
+  /** sha256 of the whole image list (after --limit), names in order, and of the labels file's entries (sorted). */
+  imagesSha256?: string;
+  labelsSha256?: string;
+  /** The model as its conversion recorded it (source prototxt, caffemodel, net name), input shape and outputs. */
+  model?: { source: Record<string, unknown> | null; inputShape: number[]; outputs: string[] };
+}
+
 export interface EvalResult {
   images: number;
   evaluated: number;
@@ -128,7 +145,7 @@ export interface EvalResult {
   workers: number;
   backends: EngineLabel[];
   /** Set when this is one shard of a sharded run (merge the parts with mergeEvalParts). */
-  shard?: { index: number; count: number; firstImage: number; totalImages: number };
+  shard?: EvalShard;
   modelOrder: LabelOrder;
   labelOrder: LabelOrder;
   preprocessing: PreprocessOptions;
@@ -201,6 +218,10 @@ export async function evaluate(opts: EvalOptions): Promise<EvalResult> {
   const all = opts.limit !== undefined ? listed.slice(0, opts.limit) : listed;
   const range = opts.shard !== undefined ? shardRange(all.length, opts.shard.index, opts.shard.count) : { start: 0, end: all.length };
   const files = all.slice(range.start, range.end);
+  if (opts.shard !== undefined && opts.shard.count > all.length && all.length > 0) {
+    // Refused in every slot alike (not only in those whose slice is empty): a mistake in the job.
+    throw new UsageError(`--shard ${opts.shard.index}/${opts.shard.count}: ${all.length} images cut into ${opts.shard.count} slices leave some empty; use N <= ${all.length}`);
+  }
   const labels = matchLabels(files, opts.labels);
   const modelOrder = modelLabelOrder(md);
   const labelOrder = opts.labelOrder ?? 'standard';
@@ -308,6 +329,17 @@ export async function evaluate(opts: EvalOptions): Promise<EvalResult> {
     preprocessing: pre,
     published: publishedFor([netName, proto, path.basename(path.resolve(opts.modelDir))]),
     predictions: predictions.filter((p) => p !== undefined),
-    ...(opts.shard !== undefined ? { shard: { ...opts.shard, firstImage: range.start, totalImages: all.length } } : {}),
+    ...(opts.shard !== undefined
+      ? {
+          shard: {
+            ...opts.shard,
+            firstImage: range.start,
+            totalImages: all.length,
+            imagesSha256: createHash('sha256').update(all.join('\n')).digest('hex'),
+            labelsSha256: createHash('sha256').update(readLabelList(opts.labels).map((e) => `${e.name} ${e.label}\n`).sort().join('')).digest('hex'),
+            model: { source: md.source ?? null, inputShape: [...md.caffeInputShape], outputs: [...md.outputNames] },
+          },
+        }
+      : {}),
   };
 }

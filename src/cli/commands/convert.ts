@@ -1,6 +1,6 @@
 import type { Argv, CommandModule } from 'yargs';
 import { UsageError } from '../../errors';
-import { convertFiles, describeUnused, type ConvertFilesProgress } from '../../convert';
+import { convertFiles, describeUnused, formatOfPath, type ConvertFilesProgress } from '../../convert';
 import { parseInputShape, parseNumberList } from '../args';
 import { channelOrderOption, classOrderOption, commonOptions, deprecated, parseChannelOrder, parseClassOrder } from '../options';
 import { createProgress, type Progress, type ProgressPhase } from '../progress';
@@ -106,6 +106,9 @@ export const convertCommand: CommandModule<object, ConvertArgs> = {
       });
       // Warnings, not progress: shown under --quiet too (nothing is dropped silently).
       for (const u of r.unused) process.stderr.write(`senet: warning: ${describeUnused(u)}\n`);
+      if (r.format === 'onnx' && formatOfPath(args.output) !== 'onnx') {
+        process.stderr.write(`senet: warning: ${args.output} is an ONNX file without the .onnx ending, by which run, bench, eval, predict and parity tell it from a GraphModel folder; rename it to end in .onnx\n`);
+      }
       if (args.json) {
         const doc = { dir: r.dir, format: r.format, layers: r.layers, folded: r.folded, outputs: r.outputs, weightBytes: r.weightBytes, unused: r.unused, labels: r.labels ?? null, seconds: (Date.now() - t0) / 1000 };
         process.stdout.write(JSON.stringify(doc, null, 2) + '\n');

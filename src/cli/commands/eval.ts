@@ -2,7 +2,7 @@ import * as path from 'path';
 import type { Argv, CommandModule } from 'yargs';
 import { SenetError, UsageError } from '../../errors';
 import { checkOutputFiles } from '../outputs';
-import { BACKEND_ORDER, type BackendName } from '../../runtime';
+import { BACKEND_ORDER, checkOnnxThreads, type BackendName } from '../../runtime';
 import {
   describePreprocessing, evalPartJson, evaluate, mergeEvalParts, parseShard, readModelMetadata, renderEvalPage, type EvalProgress, type EvalResult,
 } from '../../verify';
@@ -123,7 +123,7 @@ export const evalCommand: CommandModule<object, EvalArgs> = {
         modelDir: args.model,
         images: args.images,
         labels: args.labels,
-        threads: num(args.threads, 'threads', 1),
+        threads: checkOnnxThreads(args.threads),
         ...(shard !== undefined ? { shard } : {}),
         labelOrder: classOrder,
         limit: num(args.limit, 'limit', 1),

@@ -1,0 +1,152 @@
+/**
+ * The ONNX side under hostile use (issue 10 walkthrough): a missing .onnx file, --threads out of
+ * range, an unknown --blob on an ONNX file without senet metadata, an ONNX file not named *.onnx,
+ * `eval --shard` with more slices than images and `eval --merge` of parts that are missing, not
+ * parts, or not of one run (another model, another labels file). Each is one line naming the file
+ * or option, exit 1 for bad input and 2 for usage, never an ONNX Runtime message blaming the model.
+ */
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import sharp from 'sharp';
+import { writeNpy } from '../../src/runtime/npy';
+import { ROOT, expectOneLineFailure, senet, type CliRun } from '../helpers/cli';
+
+const FIX = path.join(ROOT, 'test', 'fixtures', 'caffemodel');
+let tmp: string;
+let model: string;
+let x: string;
+
+function expectUsage(r: CliRun, pattern: RegExp): void {
+  expect(r.status).toBe(2);
+  const lines = r.stderr.split('\n').filter((l) => l !== '');
+  expect(lines).toHaveLength(1);
+  expect(lines[0]).toMatch(pattern);
+  expect(r.stderr).not.toMatch(/\n\s+at |internal error|ONNX Runtime cannot load/);
+}
+
+/** The file without its top-level metadata_props (field 14), as another tool would write it. */
+function stripMetadata(from: string, to: string): void {
+  const b = fs.readFileSync(from);
+  const keep: Buffer[] = [];
+  let p = 0;
+  const varint = (): number => {
+    let v = 0;
+    for (let m = 1; ; m *= 128) {
+      const c = b[p++];
+      v += (c & 127) * m;
+      if ((c & 128) === 0) return v;
+    }
+  };
+  while (p < b.length) {
+    const start = p;
+    const tag = varint();
+    if ((tag & 7) === 0) varint();
+    else if ((tag & 7) === 2) {
+      const len = varint();
+      p += len;
+    }
+    else throw new Error(`unexpected wire type ${tag & 7}`);
+    if (tag >> 3 !== 14) keep.push(b.subarray(start, p));
+  }
+  fs.writeFileSync(to, Buffer.concat(keep));
+}
+
+beforeAll(async () => {
+  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'onnx-hostile-'));
+  model = path.join(tmp, 'tiny.onnx');
+  const r = senet(['convert', path.join(FIX, 'tiny.prototxt'), path.join(FIX, 'tiny.caffemodel'), '-o', model, '-q']);
+  expect(r.status).toBe(0);
+  x = path.join(tmp, 'x.npy');
+  writeNpy(x, { data: new Float32Array(3 * 7 * 7).fill(0.5), shape: [1, 3, 7, 7] });
+  // Six 8x8 images, two per class of the 3-class model.
+  fs.mkdirSync(path.join(tmp, 'images'));
+  const lines: string[] = [];
+  for (let i = 0; i < 6; i++) {
+    const px = Buffer.alloc(8 * 8 * 3, (i * 40) % 256);
+    await sharp(px, { raw: { width: 8, height: 8, channels: 3 } }).png().toFile(path.join(tmp, 'images', `img${i}.png`));
+    lines.push(`img${i}.png ${i % 3}`);
+  }
+  fs.writeFileSync(path.join(tmp, 'labels.txt'), lines.join('\n') + '\n');
+});
+afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+const evalArgs = (m: string, labels = 'labels.txt'): string[] => ['eval', m, '--images', path.join(tmp, 'images'), '--labels', path.join(tmp, labels), '-q'];
+
+it('a missing .onnx file reads as every missing file does, in every command', () => {
+  const missing = path.join(tmp, 'missing.onnx');
+  const runs = [
+    senet(['run', missing, '-i', x, '-o', path.join(tmp, 'y.npy'), '-q']),
+    senet(['bench', missing, '--runs', '1', '-q']),
+    senet([...evalArgs(missing)]),
+    senet(['predict', missing, path.join(tmp, 'images', 'img0.png'), '-q']),
+  ];
+  for (const r of runs) expectOneLineFailure(r, /missing\.onnx: cannot read: no such file or folder \(ENOENT\)$/);
+});
+
+it('--threads beyond 1..1024 or not a number is a usage error naming --threads, not a model ONNX Runtime cannot load', () => {
+  for (const t of ['1e9', '0', 'abc']) {
+    expectUsage(senet(['run', model, '-i', x, '-o', path.join(tmp, 'y.npy'), '--threads', t, '-q']), /--threads must be a whole number from 1 to 1024/);
+  }
+  expectUsage(senet(['bench', model, '--threads', '2000', '--runs', '1', '-q']), /--threads must be a whole number from 1 to 1024, got 2000/);
+  expectUsage(senet([...evalArgs(model), '--threads', '1e9']), /--threads must be a whole number from 1 to 1024/);
+});
+
+it('an unknown --blob of an ONNX file without senet metadata is a usage error; known ones are fetched', () => {
+  const bare = path.join(tmp, 'bare.onnx');
+  stripMetadata(model, bare);
+  expectUsage(senet(['run', bare, '-i', x, '-o', path.join(tmp, 'b.npz'), '--blob', 'no_such_value', '--blob', 'prob', '-q']), /bare\.onnx: no blob named 'no_such_value' in the model/);
+  const ok = senet(['run', bare, '-i', x, '-o', path.join(tmp, 'b.npz'), '--blob', 'conv1', '--blob', 'prob', '-q']);
+  expect(ok.stderr).toBe('');
+  expect(ok.status).toBe(0);
+});
+
+it('an ONNX file not named *.onnx: convert warns, and run says it is a file rather than a folder without model.json', () => {
+  const plain = path.join(tmp, 'plain-name');
+  const c = senet(['convert', path.join(FIX, 'tiny.prototxt'), path.join(FIX, 'tiny.caffemodel'), '-o', plain, '--format', 'onnx', '-q']);
+  expect(c.status).toBe(0);
+  expect(c.stderr).toMatch(/warning: .*plain-name is an ONNX file without the \.onnx ending.*rename it/);
+  expectOneLineFailure(senet(['run', plain, '-i', x, '-o', path.join(tmp, 'y.npy'), '-q']), /plain-name: is a file, not a model: give a TF\.js GraphModel folder or an ONNX file named \*\.onnx/);
+});
+
+it('a --format that is neither tfjs nor onnx is a one-line usage error', () => {
+  expectUsage(senet(['convert', path.join(FIX, 'tiny.prototxt'), path.join(FIX, 'tiny.caffemodel'), '-o', path.join(tmp, 'f.onnx'), '--format', 'xyz']), /Invalid values: Argument: format, Given: "xyz", Choices: "tfjs", "onnx"/);
+});
+
+describe('eval --shard and --merge', () => {
+  const part = (name: string): string => path.join(tmp, name);
+
+  it('refuses more slices than images in every slot alike', () => {
+    for (const k of ['1', '7']) {
+      expectUsage(senet([...evalArgs(model), '--shard', `${k}/7`, '--save-part', part('p.json')]), /--shard \d\/7: 6 images cut into 7 slices leave some empty; use N <= 6/);
+    }
+    expect(fs.existsSync(part('p.json'))).toBe(false);
+  });
+
+  it('reads part files as every input is read: missing, a folder, not JSON', () => {
+    for (const k of [1, 2]) expect(senet([...evalArgs(model), '--shard', `${k}/2`, '--save-part', part(`a-${k}.json`)]).status).toBe(0);
+    expectOneLineFailure(senet(['eval', '--merge', part('a-1.json'), part('gone.json')]), /gone\.json: cannot read: no such file or folder \(ENOENT\)$/);
+    expectOneLineFailure(senet(['eval', '--merge', part('a-1.json'), path.join(tmp, 'images')]), /images: is a folder, expected an eval part$/);
+    fs.writeFileSync(part('cut.json'), fs.readFileSync(part('a-2.json')).subarray(0, 40));
+    expectOneLineFailure(senet(['eval', '--merge', part('a-1.json'), part('cut.json')]), /cut\.json: not an eval part: not valid JSON/);
+    expect(senet(['eval', '--merge', part('a-2.json'), part('a-1.json'), '-q']).status).toBe(0);
+  });
+
+  it('refuses to merge parts of another model or another labels file', () => {
+    const w2 = path.join(tmp, 'other.caffemodel');
+    expect(senet(['init-weights', path.join(FIX, 'tiny.prototxt'), '-o', w2, '--seed', '7', '-q']).status).toBe(0);
+    const other = path.join(tmp, 'other.onnx');
+    expect(senet(['convert', path.join(FIX, 'tiny.prototxt'), w2, '-o', other, '-q']).status).toBe(0);
+    expect(senet([...evalArgs(other), '--shard', '2/2', '--save-part', part('other-2.json')]).status).toBe(0);
+    expectUsage(senet(['eval', '--merge', part('a-1.json'), part('other-2.json')]), /other-2\.json: its model .* differs from .*a-1\.json's/);
+    const shifted = fs.readFileSync(path.join(tmp, 'labels.txt'), 'utf8').replace(/ (\d)$/gm, (_, d: string) => ` ${(Number(d) + 1) % 3}`);
+    fs.writeFileSync(path.join(tmp, 'shifted.txt'), shifted);
+    expect(senet([...evalArgs(model, 'shifted.txt'), '--shard', '2/2', '--save-part', part('shifted-2.json')]).status).toBe(0);
+    expectUsage(senet(['eval', '--merge', part('a-1.json'), part('shifted-2.json')]), /shifted-2\.json: its labels file differs/);
+    // The same entries in another order are the same labels.
+    const reversed = fs.readFileSync(path.join(tmp, 'labels.txt'), 'utf8').trim().split('\n').reverse().join('\n') + '\n';
+    fs.writeFileSync(path.join(tmp, 'reversed.txt'), reversed);
+    expect(senet([...evalArgs(model, 'reversed.txt'), '--shard', '2/2', '--save-part', part('rev-2.json')]).status).toBe(0);
+    expect(senet(['eval', '--merge', part('a-1.json'), part('rev-2.json'), '-q']).status).toBe(0);
+  });
+});
