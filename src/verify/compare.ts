@@ -318,15 +318,15 @@ export function compareBlob(info: ModelBlobInfo, mine: BlobArray, ref: BlobArray
   let worst = -1;
   for (let i = 0; i < ref.data.length; i++) {
     const r = ref.data[i];
-    const d = Math.abs(mine.data[i] - r);
-    // NaN anywhere (ours or theirs) is an infinite error, never a pass.
-    const e = Number.isNaN(d) ? Infinity : d;
+    const e = elementError(mine.data[i], r);
     if (worst < 0 || e > maxAbs) {
       maxAbs = e;
       worst = i;
     }
+    // Caffe's no-input values (a pooling window past the input: -FLT_MAX, NaN) are exact matches
+    // or failures, not activations: they must not set the scale the other values are held to.
     const m = Math.abs(r);
-    if (m > refMax) refMax = m;
+    if (m > refMax && m < FLT_MAX) refMax = m;
   }
   const bound = k === 'probabilities' || refMax === 0 ? atol : k === 'logits' ? rtol * refMax : absFloor + rtol * refMax;
   const maxRel = refMax > 0 ? maxAbs / refMax : maxAbs;
@@ -369,10 +369,23 @@ function applyNoiseRule(r: BlobResult, caffeNoise: number, opts: CompareOptions)
 function maxDistance(a: Float32Array | Float64Array, b: Float32Array | Float64Array): number {
   let m = 0;
   for (let i = 0; i < a.length; i++) {
-    const d = Math.abs(a[i] - b[i]);
-    if (!(d <= m)) m = Number.isNaN(d) ? Infinity : d;
+    const d = elementError(a[i], b[i]);
+    if (d > m) m = d;
   }
   return m;
+}
+
+const FLT_MAX = 3.4028234663852886e38;
+
+/**
+ * |mine - ref| for one element. The same value is no error, also where that value is NaN or
+ * infinite (Caffe's AVE pooling over a window past the input gives NaN, and so must a faithful
+ * model); a NaN or infinity on one side only is an infinite error, never a pass.
+ */
+function elementError(mine: number, ref: number): number {
+  if (mine === ref || (Number.isNaN(mine) && Number.isNaN(ref))) return 0;
+  const d = Math.abs(mine - ref);
+  return Number.isFinite(d) ? d : Infinity;
 }
 
 /** Caffe's automatic split copies: `<blob>_<layer>_<i>_split_<j>`; returns the source blob when it is one of `known`. */

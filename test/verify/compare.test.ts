@@ -119,6 +119,26 @@ describe('compare engine (synthetic blobs)', () => {
     expect(compareBlobs(order, new Map([['other', fc]]), m1).ok).toBe(false);
   });
 
+  it("Caffe's no-input values match exactly and do not loosen the scale of the others", () => {
+    // A pooling window past the input: Caffe gives -FLT_MAX (MAX) and NaN (AVE) there.
+    const FLT_MAX = 3.4028234663852886e38;
+    const info = { name: 'pool', layers: ['pool'], producer: 'Pooling' };
+    const blob = (xs: number[]): BlobArray => ({ data: Float32Array.from(xs), shape: [1, 1, 1, xs.length] });
+    const ref = blob([1, 2, -FLT_MAX, NaN]);
+    const same = compareBlob(info, blob([1, 2, -FLT_MAX, NaN]), ref);
+    expect(same.verdict).toBe('pass');
+    expect(same.maxAbsError).toBe(0);
+    expect(same.refMax).toBe(2);
+    // 0.5 off on a value of scale 2 fails, as it would without the sentinel beside it.
+    expect(compareBlob(info, blob([1.5, 2, -FLT_MAX, NaN]), ref).verdict).toBe('fail');
+    // -Infinity for -FLT_MAX, or a number for NaN (and the reverse), are infinite errors.
+    for (const mine of [[1, 2, -Infinity, NaN], [1, 2, -FLT_MAX, 0], [1, 2, NaN, NaN]]) {
+      const r = compareBlob(info, blob(mine), ref);
+      expect(r.verdict).toBe('fail');
+      expect(r.maxAbsError).toBe(Infinity);
+    }
+  });
+
   it('finds the source of Caffe split blobs (longest matching name)', () => {
     const known = new Set(['conv1', 'conv1_x']);
     expect(splitSource('conv1_x_relu_0_split_1', known)).toBe('conv1_x');
