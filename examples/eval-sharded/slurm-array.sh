@@ -2,6 +2,7 @@
 # ImageNet validation of SENet-154 in 8 slices as a Slurm job array: task k (1..8) evaluates
 # slice k of 8; a dependent job merges the parts into the report of a single run.
 #
+#   mkdir -p logs parts    # Slurm opens --output before the script runs and does not create its folder
 #   jid=$(sbatch --parsable slurm-array.sh)
 #   sbatch --dependency=afterok:$jid --wrap 'npx senet eval --merge parts/part-*.json --save-predictions predictions.tsv > report.txt'
 #

@@ -105,8 +105,15 @@ export function benchInputShape(loaded: LoadedModel | { dir: string; inputShape:
   }
   const n = batch ?? (shape[0] > 0 ? shape[0] : 1);
   if (shape[0] > 0 && n !== shape[0]) throw new UsageError(`${loaded.dir}: the model has a fixed batch of ${shape[0]}, not ${n}`);
+  const perImage = rest.reduce((a, b) => a * b, 1) * 4;
+  if (n * perImage > MAX_BENCH_INPUT_BYTES) {
+    throw new UsageError(`--batch ${n}: an input of ${((n * perImage) / 2 ** 30).toFixed(1)} GiB, more than the ${MAX_BENCH_INPUT_BYTES / 2 ** 30} GiB senet bench makes; use --batch ${Math.max(1, Math.floor(MAX_BENCH_INPUT_BYTES / perImage))} or less`);
+  }
   return [n, ...rest];
 }
+
+/** The largest random input bench makes (1 GiB: SENet-154 at 224, batch 1783); larger ones only run out of memory. */
+const MAX_BENCH_INPUT_BYTES = 2 ** 30;
 
 const nowMs = (): number => Number(process.hrtime.bigint()) / 1e6;
 

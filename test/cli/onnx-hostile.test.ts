@@ -109,6 +109,10 @@ it('an ONNX file not named *.onnx: convert warns, and run says it is a file rath
   expectOneLineFailure(senet(['run', plain, '-i', x, '-o', path.join(tmp, 'y.npy'), '-q']), /plain-name: is a file, not a model: give a TF\.js GraphModel folder or an ONNX file named \*\.onnx/);
 });
 
+it('bench --batch too large for memory is a usage error naming the batch it can make', () => {
+  expectUsage(senet(['bench', model, '--batch', '100000000', '--runs', '1', '-q']), /--batch 100000000: an input of .* GiB, more than the 1 GiB senet bench makes; use --batch \d+ or less/);
+});
+
 it('a --format that is neither tfjs nor onnx is a one-line usage error', () => {
   expectUsage(senet(['convert', path.join(FIX, 'tiny.prototxt'), path.join(FIX, 'tiny.caffemodel'), '-o', path.join(tmp, 'f.onnx'), '--format', 'xyz']), /Invalid values: Argument: format, Given: "xyz", Choices: "tfjs", "onnx"/);
 });

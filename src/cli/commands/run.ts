@@ -29,7 +29,7 @@ export const runCommand: CommandModule<object, RunArgs> = {
       .option('json', { type: 'boolean', describe: 'print JSON on stdout: backend, engine, output, blobs [{ blob, key, shape, min, max }], seconds' })
       .option('quiet', { alias: 'q', type: 'boolean', describe: 'no message on stderr' })
       .example('$0 run se-resnet-50 -i x.npy -o prob.npy', 'class probabilities')
-      .example('$0 run se-resnet-50 -i x.npy -o blobs.npz --blob conv1 --blob prob', 'two blobs')
+      .example('$0 run se-resnet-50 -i x.npy -o blobs.npz --blob conv1/7x7_s2 --blob prob', 'two blobs')
       .example('$0 run se-resnet-50.onnx -i x.npy -o prob.npy --threads 2', 'on ONNX Runtime') as unknown as Argv<RunArgs>,
   handler: async (args) => {
     const t0 = Date.now();
