@@ -1,7 +1,7 @@
 /**
  * Derives the table of the official architectures' structure fingerprints
  * (release-fingerprints.generated.ts) from their generators, which stay the one source of truth:
- * `tools/gen-fingerprints.js` writes it (`npm run gen:fingerprints`) and a test fails when
+ * `tools/write-generated.js fingerprints` writes it (`npm run gen:fingerprints`) and a test fails when
  * regenerating would change it. The converter reads the table, so no conversion generates nets.
  */
 import { resolveOptions, senetArchs, type ArchEntry, type Flavor } from '../archs';

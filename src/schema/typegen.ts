@@ -1,7 +1,7 @@
 /**
  * TypeScript declarations for the plain message objects of the Caffe schema, generated from the
  * protobufjs reflection of proto/caffe.proto (see docs/design.md for the representation).
- * `tools/gen-types.js` writes the output to src/schema/caffe.generated.ts.
+ * `tools/write-generated.js types` (`npm run gen:types`) writes the output to src/schema/caffe.generated.ts.
  */
 import * as protobuf from 'protobufjs';
 import { CAFFE_PACKAGE } from './schema';
