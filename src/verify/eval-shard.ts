@@ -49,7 +49,34 @@ function readPart(file: string): EvalResult {
   if (p === null || typeof p !== 'object' || p.senetEvalPart !== 1 || p.result?.shard === undefined || !Array.isArray(p.result.predictions)) {
     throw new InputFileError(file, 'not a senet eval part (write one with senet eval --shard K/N --save-part FILE)');
   }
+  const why = partDefect(p.result);
+  if (why !== undefined) throw new InputFileError(file, `not a valid eval part (edited or damaged?): ${why}`);
   return p.result;
+}
+
+const count = (v: unknown): boolean => Number.isInteger(v) && (v as number) >= 0;
+
+/**
+ * What is inconsistent in a part that parsed, else undefined: the counts the merge adds must be
+ * whole numbers, and the top-1/top-5 counts and images must agree with its predictions and
+ * failures (a prediction's top5 and label are both in the labels file's order; top1Prob is null
+ * where the model gave NaN, which JSON cannot hold).
+ */
+function partDefect(r: EvalResult): string | undefined {
+  const s = r.shard!;
+  if (![s.index, s.count, s.firstImage, s.totalImages].every(count)) return 'its shard position (index, count, firstImage, totalImages) is missing or not whole numbers';
+  if (s.index < 1 || s.index > s.count) return `shard ${s.index}/${s.count}: K/N needs 1 <= K <= N`;
+  for (const k of ['images', 'evaluated', 'top1', 'top5'] as const) if (!count(r[k])) return `${k} is ${JSON.stringify(r[k])}, not a count`;
+  if (!Array.isArray(r.failed)) return 'no list of failed images';
+  const bad = r.predictions.findIndex((q) => q === null || typeof q !== 'object' || typeof q.file !== 'string' || !count(q.label) || !Array.isArray(q.top5) || (typeof q.top1Prob !== 'number' && q.top1Prob !== null));
+  if (bad >= 0) return `prediction ${bad + 1} is ${JSON.stringify(r.predictions[bad]).slice(0, 80)}`;
+  if (r.predictions.length !== r.evaluated || r.evaluated + r.failed.length !== r.images) {
+    return `${r.images} images, ${r.evaluated} evaluated, but ${r.predictions.length} predictions and ${r.failed.length} failures`;
+  }
+  const top1 = r.predictions.filter((q) => q.top5[0] === q.label).length;
+  const top5 = r.predictions.filter((q) => q.top5.includes(q.label)).length;
+  if (top1 !== r.top1 || top5 !== r.top5) return `top-1/top-5 counts ${r.top1}/${r.top5}, its predictions give ${top1}/${top5}`;
+  return undefined;
 }
 
 /**

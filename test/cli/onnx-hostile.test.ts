@@ -136,6 +136,24 @@ describe('eval --shard and --merge', () => {
     expect(senet(['eval', '--merge', part('a-2.json'), part('a-1.json'), '-q']).status).toBe(0);
   });
 
+  it('refuses a part whose counts, predictions or position were edited or damaged, naming it', () => {
+    const good = JSON.parse(fs.readFileSync(part('a-2.json'), 'utf8')) as { result: Record<string, unknown> & { predictions: unknown[]; shard: Record<string, unknown> } };
+    const edits: [string, (r: typeof good.result) => void, RegExp][] = [
+      ['null-prediction', (r) => { r.predictions[0] = null; }, /prediction 1 is null/],
+      ['words', (r) => { r.top1 = 'many'; }, /top1 is "many", not a count/],
+      ['fewer', (r) => { r.predictions = r.predictions.slice(0, 1); }, /3 images, 3 evaluated, but 1 predictions and 0 failures/],
+      ['inflated', (r) => { r.top1 = 3; r.top5 = 3; r.predictions = r.predictions.map((q) => ({ ...(q as object), top5: [9, 9, 9] })); }, /top-1\/top-5 counts 3\/3, its predictions give 0\/0/],
+      ['position', (r) => { r.shard.index = 7; }, /shard 7\/2: K\/N needs 1 <= K <= N/],
+    ];
+    for (const [name, edit, pattern] of edits) {
+      const copy = JSON.parse(JSON.stringify(good)) as typeof good;
+      edit(copy.result);
+      fs.writeFileSync(part(`${name}.json`), JSON.stringify(copy));
+      const line = expectOneLineFailure(senet(['eval', '--merge', part('a-1.json'), part(`${name}.json`)]), pattern);
+      expect(line).toMatch(new RegExp(`${name}\\.json: not a valid eval part`));
+    }
+  });
+
   it('refuses to merge parts of another model or another labels file', () => {
     const w2 = path.join(tmp, 'other.caffemodel');
     expect(senet(['init-weights', path.join(FIX, 'tiny.prototxt'), '-o', w2, '--seed', '7', '-q']).status).toBe(0);
