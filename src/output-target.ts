@@ -1,8 +1,8 @@
 /**
  * What an output may replace. An output replaces only an earlier output of the same kind: a
  * model folder only a folder that holds a converted model and nothing else, a file only a regular
- * file; never an input of the command, the current folder or a folder above it. Anything else is
- * refused with a message naming it, before any work is done.
+ * file; never an input of the command or a file inside an input folder, the current folder or a
+ * folder above it. Anything else is refused with a message naming it, before any work is done.
  */
 import * as fs from 'fs';
 import * as path from 'path';
@@ -47,6 +47,14 @@ function within(child: string, parent: string): boolean {
   return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
 }
 
+function isFolder(p: string): boolean {
+  try {
+    return fs.statSync(p).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
 function describe(st: fs.Stats): string {
   if (st.isSymbolicLink()) return 'is a symbolic link';
   if (st.isDirectory()) return 'is a folder';
@@ -67,6 +75,8 @@ export function checkOutputTarget(target: string, kind: OutputKind, opts: Output
     const inReal = realOrResolved(input);
     if (inReal === real) throw new OutputRefusedError(target, 'is an input of this command');
     if (st.isDirectory() && within(inReal, real)) throw new OutputRefusedError(target, `holds an input of this command (${input})`);
+    // A file inside an input folder is an input too (an image of --images DIR, a model folder's model.json).
+    if (!st.isDirectory() && isFolder(inReal) && within(real, inReal)) throw new OutputRefusedError(target, `is inside an input folder of this command (${input})`);
   }
   if (kind === 'file') {
     if (!st.isFile()) throw new OutputRefusedError(target, `${describe(st)}, not a file this command wrote`);

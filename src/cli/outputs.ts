@@ -2,10 +2,20 @@
  * Output files named on the command line, checked before the command does its work: each may
  * replace only a regular file that is not one of the command's inputs (see output-target).
  */
+import * as path from 'path';
+import { UsageError } from '../errors';
 import { checkOutputTarget } from '../output-target';
 
 /** Throws (naming the file) if any of `outputs` may not be written; undefined entries are skipped. */
 export function checkOutputFiles(outputs: ReadonlyArray<string | undefined>, inputs: ReadonlyArray<string | undefined>): void {
   const ins = inputs.filter((x): x is string => x !== undefined && x !== '' && x !== '-');
-  for (const o of outputs) if (o !== undefined) checkOutputTarget(o, 'file', { force: true, inputs: ins });
+  const given = outputs.filter((o): o is string => o !== undefined);
+  // Two outputs on one path: the second write would silently replace the first.
+  const seen = new Set<string>();
+  for (const o of given) {
+    const key = path.resolve(o);
+    if (seen.has(key)) throw new UsageError(`${o}: named for two outputs of this command; give each its own file`);
+    seen.add(key);
+  }
+  for (const o of given) checkOutputTarget(o, 'file', { force: true, inputs: ins });
 }

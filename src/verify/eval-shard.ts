@@ -51,6 +51,7 @@ function readPart(file: string): EvalResult {
   }
   const why = partDefect(p.result);
   if (why !== undefined) throw new InputFileError(file, `not a valid eval part (edited or damaged?): ${why}`);
+  for (const q of p.result.predictions) q.top1Prob ??= NaN;
   return p.result;
 }
 

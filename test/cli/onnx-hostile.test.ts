@@ -136,6 +136,20 @@ describe('eval --shard and --merge', () => {
     expect(senet(['eval', '--merge', part('a-2.json'), part('a-1.json'), '-q']).status).toBe(0);
   });
 
+  it('never writes an output over a file inside an input folder, nor two outputs to one file', () => {
+    const image = path.join(tmp, 'images', 'img0.png');
+    const before = fs.readFileSync(image);
+    expectOneLineFailure(senet([...evalArgs(model), '--shard', '1/2', '--save-part', image]), /img0\.png: is inside an input folder of this command \(.*images\); refusing to replace it/);
+    expect(fs.readFileSync(image)).toEqual(before);
+    const tf = path.join(tmp, 'tiny-tf');
+    expect(senet(['convert', path.join(FIX, 'tiny.prototxt'), path.join(FIX, 'tiny.caffemodel'), '-o', tf, '-q']).status).toBe(0);
+    const modelJson = fs.readFileSync(path.join(tf, 'model.json'));
+    expectOneLineFailure(senet(['run', tf, '-i', x, '-o', path.join(tf, 'model.json'), '-q']), /model\.json: is inside an input folder of this command/);
+    expect(fs.readFileSync(path.join(tf, 'model.json'))).toEqual(modelJson);
+    expectUsage(senet(['eval', '--merge', part('a-1.json'), part('a-2.json'), '--save-predictions', part('same.out'), '--html', part('same.out')]), /same\.out: named for two outputs of this command/);
+    expect(fs.existsSync(part('same.out'))).toBe(false);
+  });
+
   it('refuses a part whose counts, predictions or position were edited or damaged, naming it', () => {
     const good = JSON.parse(fs.readFileSync(part('a-2.json'), 'utf8')) as { result: Record<string, unknown> & { predictions: unknown[]; shard: Record<string, unknown> } };
     const edits: [string, (r: typeof good.result) => void, RegExp][] = [
