@@ -1,9 +1,11 @@
 /**
  * Output files named on the command line, checked before the command does its work: each may
- * replace only a regular file that is not one of the command's inputs (see output-target).
+ * replace only a regular file that is not one of the command's inputs (see output-target), and
+ * its folder must exist.
  */
+import * as fs from 'fs';
 import * as path from 'path';
-import { UsageError } from '../errors';
+import { InputFileError, UsageError } from '../errors';
 import { checkOutputTarget } from '../output-target';
 
 /** Throws (naming the file) if any of `outputs` may not be written; undefined entries are skipped. */
@@ -17,5 +19,16 @@ export function checkOutputFiles(outputs: ReadonlyArray<string | undefined>, inp
     if (seen.has(key)) throw new UsageError(`${o}: named for two outputs of this command; give each its own file`);
     seen.add(key);
   }
-  for (const o of given) checkOutputTarget(o, 'file', { force: true, inputs: ins });
+  for (const o of given) {
+    checkOutputTarget(o, 'file', { force: true, inputs: ins });
+    // Checked now, not when the result is written after hours of work (an eval slice).
+    const dir = path.dirname(path.resolve(o));
+    let isDir = false;
+    try {
+      isDir = fs.statSync(dir).isDirectory();
+    } catch {
+      // missing: said below
+    }
+    if (!isDir) throw new InputFileError(o, `cannot write: ${fs.existsSync(dir) ? 'a part of the path is not a folder (ENOTDIR)' : 'the folder does not exist (ENOENT)'}`);
+  }
 }

@@ -150,6 +150,13 @@ describe('eval --shard and --merge', () => {
     expect(fs.existsSync(part('same.out'))).toBe(false);
   });
 
+  it('says an output folder is missing before the work, not after it', () => {
+    const r = senet([...evalArgs(model), '--shard', '1/2', '--save-part', path.join(tmp, 'no-such-folder', 'p.json'), '--threads', '1']);
+    expectOneLineFailure(r, /no-such-folder\/p\.json: cannot write: the folder does not exist \(ENOENT\)$/);
+    // Refused before the model was loaded: a bad --threads value found later is not reached.
+    expectOneLineFailure(senet([...evalArgs(model), '--shard', '1/2', '--save-part', path.join(tmp, 'no-such-folder', 'p.json'), '--threads', '0']), /the folder does not exist/);
+  });
+
   it('refuses a part whose counts, predictions or position were edited or damaged, naming it', () => {
     const good = JSON.parse(fs.readFileSync(part('a-2.json'), 'utf8')) as { result: Record<string, unknown> & { predictions: unknown[]; shard: Record<string, unknown> } };
     const edits: [string, (r: typeof good.result) => void, RegExp][] = [
