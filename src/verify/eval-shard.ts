@@ -7,23 +7,9 @@
 import { InputFileError, UsageError } from '../errors';
 import { INPUT_LIMITS, readInputFile } from '../input-file';
 import type { EvalResult } from './eval';
+import { shardRange } from './shard';
 
-/** Images [start, end) of shard `index` (1-based) of `count` over `total` images. */
-export function shardRange(total: number, index: number, count: number): { start: number; end: number } {
-  if (!Number.isInteger(count) || count < 1 || !Number.isInteger(index) || index < 1 || index > count) {
-    throw new UsageError(`shard ${index}/${count}: K/N needs 1 <= K <= N`);
-  }
-  return { start: Math.floor(((index - 1) * total) / count), end: Math.floor((index * total) / count) };
-}
-
-/** Parses `K/N`. */
-export function parseShard(text: string): { index: number; count: number } {
-  const m = /^\s*(\d+)\s*\/\s*(\d+)\s*$/.exec(text);
-  if (m === null) throw new UsageError(`--shard '${text}' must be K/N, e.g. 2/8 (the 2nd of 8 slices)`);
-  const s = { index: Number(m[1]), count: Number(m[2]) };
-  shardRange(0, s.index, s.count);
-  return s;
-}
+export { parseShard, shardRange } from './shard';
 
 /** What a part file holds: one shard's EvalResult, predictions included. */
 export interface EvalPart {

@@ -19,7 +19,7 @@ import { indexMap, readLabelList, type LabelOrder } from './labels';
 import { preprocessImage, preprocessingFor, type Mean, type PreprocessOptions } from './preprocess';
 import type { ProtocolName } from './protocols';
 import { publishedFor, type PublishedAccuracy } from './published';
-import { shardRange } from './eval-shard';
+import { shardRange } from './shard';
 
 export const IMAGE_EXTENSIONS: ReadonlySet<string> = new Set(['.jpg', '.jpeg', '.png', '.webp', '.tif', '.tiff', '.gif', '.avif']);
 
