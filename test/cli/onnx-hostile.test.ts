@@ -90,6 +90,11 @@ it('--threads beyond 1..1024 or not a number is a usage error naming --threads, 
   }
   expectUsage(senet(['bench', model, '--threads', '2000', '--runs', '1', '-q']), /--threads must be a whole number from 1 to 1024, got 2000/);
   expectUsage(senet([...evalArgs(model), '--threads', '1e9']), /--threads must be a whole number from 1 to 1024/);
+  // parity NET W --format onnx refuses it before converting: the missing caffemodel is not reached.
+  const ref = path.join(tmp, 'ref.npz');
+  expect(senet(['run', model, '-i', x, '-o', ref, '--blob', 'prob', '-q']).status).toBe(0);
+  const net = path.join(FIX, 'tiny.prototxt');
+  expectUsage(senet(['parity', net, path.join(tmp, 'no-such.caffemodel'), '--format', 'onnx', '-i', x, '-r', ref, '--threads', '0', '-q']), /--threads must be a whole number from 1 to 1024, got 0/);
 });
 
 it('an unknown --blob of an ONNX file without senet metadata is a usage error; known ones are fetched', () => {

@@ -5,7 +5,7 @@ import { SenetError, UsageError } from '../../errors';
 import { createProgress, type ProgressPhase } from '../progress';
 import { writeFileAtomic } from '../../atomic-write';
 import { checkOutputFiles } from '../outputs';
-import { initBackend, isOnnxModelPath, readNpy, toFloat32, BACKEND_ORDER, type BackendName } from '../../runtime';
+import { checkOnnxThreads, initBackend, isOnnxModelPath, readNpy, toFloat32, BACKEND_ORDER, type BackendName } from '../../runtime';
 import {
   convertAndOpen, DEFAULT_ABS_FLOOR, DEFAULT_ATOL, DEFAULT_NOISE_CEILING, DEFAULT_NOISE_FACTOR, DEFAULT_RTOL, formatParityTable, loadTruthSource, openModelDir, parityJson,
   parityJunit, readReference, readTruth, renderParityPage, runParityAsync, truthInMemory, type ParityModel, type TruthArray,
@@ -104,6 +104,8 @@ export const parityCommand: CommandModule<object, ParityArgs> = {
     const onnx = args.model.length === 2 ? args.format === 'onnx' : isOnnxModelPath(args.model[0]);
     if (onnx && args.backend !== undefined) throw new UsageError('--backend chooses a TF.js backend; an ONNX model runs on ONNX Runtime (use --threads)');
     if (!onnx && args.threads !== undefined) throw new UsageError('--threads sets ONNX Runtime threads; this model runs on TF.js');
+    // Before the in-memory conversion, which can take a while for a big net.
+    checkOnnxThreads(args.threads);
     if (args.model.length === 1 && args.format !== undefined) throw new UsageError('--format is for NET.prototxt W.caffemodel (converted in memory)');
     let engine: string;
     if (onnx) {
