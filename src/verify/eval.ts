@@ -16,8 +16,7 @@ import { INPUT_LIMITS, readInputFile } from '../input-file';
 import { checkModelFolder, createPool, isOnnxModelPath, readOnnxModelMetadata, type BackendName, type EngineLabel, type HostArray } from '../runtime';
 import { asModelMetadata, type ModelMetadata } from '../model-metadata';
 import { indexMap, readLabelList, type LabelOrder } from './labels';
-import { preprocessImage, preprocessingFor, type Mean, type PreprocessOptions } from './preprocess';
-import type { ProtocolName } from './protocols';
+import { preprocessImage, preprocessingFor, type PreprocessFlags, type PreprocessOptions } from './preprocess';
 import { publishedFor, type PublishedAccuracy } from './published';
 import { shardRange } from './shard';
 
@@ -84,7 +83,8 @@ export interface EvalProgress {
   imagesPerSecond: number;
 }
 
-export interface EvalOptions {
+/** What to evaluate, and how; the preprocessing flags override the model's metadata. */
+export interface EvalOptions extends PreprocessFlags {
   modelDir: string;
   images: string;
   labels: string;
@@ -97,13 +97,6 @@ export interface EvalOptions {
   threads?: number;
   /** Evaluate only shard `index` (1-based) of `count`: a fixed contiguous slice of the image list (see eval-shard.ts). */
   shard?: { index: number; count: number };
-  mean?: Mean;
-  scale?: number;
-  resize?: number;
-  crop?: number;
-  channelOrder?: 'BGR' | 'RGB' | 'GRAY';
-  /** Resize/crop protocol (protocols.ts); default 'auto', by the input size. */
-  protocol?: ProtocolName | 'auto';
   onProgress?: (p: EvalProgress) => void;
 }
 
@@ -211,9 +204,7 @@ export function matchLabels(files: readonly string[], labelsFile: string): numbe
 
 export async function evaluate(opts: EvalOptions): Promise<EvalResult> {
   const md = readModelMetadata(opts.modelDir);
-  const pre = preprocessingFor(md.caffeInputShape, md.preprocessing, {
-    mean: opts.mean, scale: opts.scale, resize: opts.resize, crop: opts.crop, channelOrder: opts.channelOrder, protocol: opts.protocol,
-  });
+  const pre = preprocessingFor(md.caffeInputShape, md.preprocessing, opts);
   const { root, files: listed } = listImages(opts.images);
   const all = opts.limit !== undefined ? listed.slice(0, opts.limit) : listed;
   const range = opts.shard !== undefined ? shardRange(all.length, opts.shard.index, opts.shard.count) : { start: 0, end: all.length };
