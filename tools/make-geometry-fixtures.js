@@ -28,8 +28,8 @@ const { execFileSync } = require('child_process');
 
 const ROOT = path.resolve(__dirname, '..');
 const { writeNpy, writeNpz } = require(path.join(ROOT, 'dist', 'runtime', 'npy'));
+const { ORACLE, caffeRecord, oracleForward, requireOracle } = require('./lib/caffe-oracle');
 
-const ORACLE = process.env.CAFFE_ORACLE || '/opt/caffe-bullseye/bin/caffe-oracle';
 const OUT = path.join(ROOT, 'test', 'fixtures', 'geometry');
 const SEED = 1;
 
@@ -258,23 +258,14 @@ function makeCase(name, spec) {
 
   const x = makeInput(name, spec.shape, spec.inputScale ?? 2);
   writeNpy(path.join(dir, 'input.npy'), { data: x, shape: spec.shape });
-  const inF32 = path.join(tmp, 'in.f32');
-  fs.writeFileSync(inF32, Buffer.from(x.buffer, x.byteOffset, x.byteLength));
-  const outdir = path.join(tmp, 'out');
-  execFileSync(ORACLE, ['forward', netFile, wFile, inF32, outdir, '--runs', '1'], {
-    stdio: ['ignore', 'ignore', 'inherit'],
-    env: { ...process.env, OPENBLAS_NUM_THREADS: '1' },
-  });
-  const list = JSON.parse(fs.readFileSync(path.join(outdir, 'blobs.json'), 'utf8'));
-  const run = JSON.parse(fs.readFileSync(path.join(outdir, 'run.json'), 'utf8'));
-  const byName = new Map(list.map((b) => [b.name, b]));
+  const { blobs, run } = oracleForward(netFile, wFile, x, tmp);
+  const byName = new Map(blobs.map((b) => [b.name, b]));
   const arrays = {};
   const layers = [];
   for (const l of spec.layers) {
     const b = byName.get(l.name);
     if (b === undefined) throw new Error(`${name}: Caffe dumped no blob '${l.name}'`);
-    const raw = fs.readFileSync(path.join(outdir, b.file));
-    arrays[l.name] = { data: new Float32Array(raw.buffer.slice(raw.byteOffset, raw.byteOffset + raw.byteLength)), shape: b.shape };
+    arrays[l.name] = { data: b.data, shape: b.shape };
     layers.push({ name: l.name, type: l.type, what: l.what, shape: b.shape });
   }
   writeNpz(path.join(dir, 'blobs.npz'), arrays, { compress: true });
@@ -283,13 +274,7 @@ function makeCase(name, spec) {
     about: spec.about,
     input: { blob: 'data', shape: spec.shape, file: 'input.npy', distribution: `uniform [-${spec.inputScale ?? 2}, ${spec.inputScale ?? 2})` },
     weights: { file: 'weights.caffemodel', by: `caffe-oracle init --seed ${SEED}` },
-    caffe: {
-      oracle: 'caffe-oracle (BVLC Caffe 1.0.0+git20180821.99bd997-8+b2, Debian bullseye, CPU)',
-      blas: run.blas_library,
-      openblasConfig: run.openblas_config,
-      openblasThreads: run.openblas_threads,
-      openblasCoretype: process.env.OPENBLAS_CORETYPE || 'default',
-    },
+    caffe: caffeRecord(run),
     layers: [],
   };
   const json = JSON.stringify(manifest, null, 1).replace('"layers": []', `"layers": [\n${layers.map((l) => `  ${JSON.stringify(l)}`).join(',\n')}\n ]`);
@@ -301,10 +286,7 @@ function makeCase(name, spec) {
 }
 
 function main() {
-  if (!fs.existsSync(ORACLE)) {
-    console.error(`make-geometry-fixtures: the Caffe oracle is not at ${ORACLE} (set CAFFE_ORACLE)`);
-    process.exit(2);
-  }
+  requireOracle('make-geometry-fixtures');
   const names = process.argv.slice(2).length > 0 ? process.argv.slice(2) : Object.keys(CASES);
   let total = 0;
   for (const n of names) {

@@ -20,7 +20,6 @@ const fs = require('fs');
 const os = require('os');
 const path = require('path');
 const crypto = require('crypto');
-const { execFileSync } = require('child_process');
 
 const ROOT = path.resolve(__dirname, '..');
 const DIST = path.join(ROOT, 'dist');
@@ -32,8 +31,8 @@ const { printText } = require(path.join(DIST, 'textformat'));
 const { caffeType } = require(path.join(DIST, 'schema'));
 const { inferShapes } = require(path.join(DIST, 'layers'));
 const { writeNpy, writeNpz } = require(path.join(DIST, 'runtime/npy'));
+const { caffeRecord, oracleForward, requireOracle } = require('./lib/caffe-oracle');
 
-const ORACLE = process.env.CAFFE_ORACLE || '/opt/caffe-bullseye/bin/caffe-oracle';
 const OFFICIAL = path.resolve(ROOT, '..', 'shared', 'reference', 'senet-official');
 const OUT = path.join(ROOT, 'test', 'fixtures', 'parity');
 const MAX_COMMITTED_WEIGHTS = 3 * 1024 * 1024;
@@ -370,24 +369,14 @@ function makeCase(name, spec) {
   if (!committed && spec.post) throw new Error(`${name}: post-processed weights must be small enough to commit`);
   if (!committed && spec.calibrationImages) throw new Error(`${name}: batch-calibrated weights must be small enough to commit (the tests do not regenerate them)`);
 
-  const inF32 = path.join(tmp, 'in.f32');
-  fs.writeFileSync(inF32, Buffer.from(x.buffer, x.byteOffset, x.byteLength));
-
-  const outdir = path.join(tmp, 'out');
-  execFileSync(ORACLE, ['forward', netFile, wTmp, inF32, outdir, '--runs', '1'], {
-    stdio: ['ignore', 'ignore', 'inherit'],
-    env: { ...process.env, OPENBLAS_NUM_THREADS: '1' },
-  });
-  const list = JSON.parse(fs.readFileSync(path.join(outdir, 'blobs.json'), 'utf8'));
-  const run = JSON.parse(fs.readFileSync(path.join(outdir, 'run.json'), 'utf8'));
+  const { blobs: dumped, run } = oracleForward(netFile, wTmp, x, tmp);
   const arrays = {};
   const blobs = [];
   const producer = new Map();
   for (const l of shapes.layers) for (const t of l.tops) producer.set(t, l.type);
   const dataOf = new Map();
-  for (const b of list) {
-    const raw = fs.readFileSync(path.join(outdir, b.file));
-    const data = new Float32Array(raw.buffer.slice(raw.byteOffset, raw.byteOffset + raw.byteLength));
+  for (const b of dumped) {
+    const data = b.data;
     dataOf.set(b.name, data);
     const key = b.name.replace(/\//g, '__');
     if (arrays[key] !== undefined) throw new Error(`${name}: two blobs map to key ${key}`);
@@ -434,13 +423,7 @@ function makeCase(name, spec) {
       bytes: wBytes.length,
       sha256: sha256(wBytes),
     },
-    caffe: {
-      oracle: 'caffe-oracle (BVLC Caffe 1.0.0+git20180821.99bd997-8+b2, Debian bullseye, CPU)',
-      blas: run.blas_library,
-      openblasConfig: run.openblas_config,
-      openblasThreads: run.openblas_threads,
-      openblasCoretype: process.env.OPENBLAS_CORETYPE || 'default',
-    },
+    caffe: caffeRecord(run),
     blobs,
   };
   // One line per blob keeps the manifest short and diffable.
@@ -456,10 +439,7 @@ function makeCase(name, spec) {
 }
 
 function main() {
-  if (!fs.existsSync(ORACLE)) {
-    console.error(`make-parity-fixtures: the Caffe oracle is not at ${ORACLE} (set CAFFE_ORACLE)`);
-    process.exit(2);
-  }
+  requireOracle('make-parity-fixtures');
   const all = { ...LAYER_CASES, ...ARCH_CASES };
   const names = process.argv.slice(2).length > 0 ? process.argv.slice(2) : Object.keys(all);
   let run;

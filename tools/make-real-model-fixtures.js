@@ -19,7 +19,6 @@ const fs = require('fs');
 const os = require('os');
 const path = require('path');
 const crypto = require('crypto');
-const { execFileSync } = require('child_process');
 
 const ROOT = path.resolve(__dirname, '..');
 const DIST = path.join(ROOT, 'dist');
@@ -28,9 +27,9 @@ const { printText } = require(path.join(DIST, 'textformat'));
 const { caffeType } = require(path.join(DIST, 'schema'));
 const { layerIncluded } = require(path.join(DIST, 'layers'));
 const { writeNpy } = require(path.join(DIST, 'runtime/npy'));
+const { caffeRecord, oracleForward, requireOracle } = require('./lib/caffe-oracle');
 const { MODELS, MODELS_DIR, modelInput } = require('./real-model-inputs');
 
-const ORACLE = process.env.CAFFE_ORACLE || '/opt/caffe-bullseye/bin/caffe-oracle';
 const SHARED = path.resolve(ROOT, '..', 'shared');
 const OUT = path.join(ROOT, 'test', 'fixtures', 'real-models');
 const DATA_TYPES = new Set(['Data', 'ImageData', 'HDF5Data', 'MemoryData', 'WindowData', 'DummyData']);
@@ -78,18 +77,8 @@ async function makeModel(name) {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), `real-${name}-`));
   const netFile = path.join(tmp, 'net.prototxt');
   fs.writeFileSync(netFile, printText(net, caffeType('NetParameter')));
-  const inFile = path.join(tmp, 'in.f32');
-  fs.writeFileSync(inFile, xBytes);
-  const outdir = path.join(tmp, 'out');
-  execFileSync(ORACLE, ['forward', netFile, modelFile, inFile, outdir, '--runs', '1'], {
-    stdio: ['ignore', 'ignore', 'inherit'],
-    env: { ...process.env, OPENBLAS_NUM_THREADS: '1' },
-  });
-  const list = JSON.parse(fs.readFileSync(path.join(outdir, 'blobs.json'), 'utf8'));
-  const run = JSON.parse(fs.readFileSync(path.join(outdir, 'run.json'), 'utf8'));
-  const entry = list.find((b) => b.name === prob);
-  const raw = fs.readFileSync(path.join(outdir, entry.file));
-  const probs = new Float32Array(raw.buffer.slice(raw.byteOffset, raw.byteOffset + raw.byteLength));
+  const { blobs, run } = oracleForward(netFile, modelFile, x.data, tmp);
+  const probs = blobs.find((b) => b.name === prob).data;
   const n = x.shape[0];
   const classes = probs.length / n;
   const top1 = [];
@@ -115,13 +104,7 @@ async function makeModel(name) {
     inputShape: m.inputShape ?? null,
     output,
     probabilities: { blob: prob, softmaxAdded, file: `${name}.probs.npy` },
-    caffe: {
-      oracle: 'caffe-oracle (BVLC Caffe 1.0.0+git20180821.99bd997-8+b2, Debian bullseye, CPU)',
-      blas: run.blas_library,
-      openblasConfig: run.openblas_config,
-      openblasThreads: run.openblas_threads,
-      openblasCoretype: process.env.OPENBLAS_CORETYPE || 'default',
-    },
+    caffe: caffeRecord(run),
     top1,
   };
   const text = JSON.stringify({ ...fixture, top1: [] }, null, 1).replace('"top1": []', `"top1": ${JSON.stringify(top1)}`);
@@ -132,10 +115,7 @@ async function makeModel(name) {
 }
 
 async function main() {
-  if (!fs.existsSync(ORACLE)) {
-    console.error(`make-real-model-fixtures: the Caffe oracle is not at ${ORACLE} (set CAFFE_ORACLE)`);
-    process.exit(2);
-  }
+  requireOracle('make-real-model-fixtures');
   const names = process.argv.slice(2).length > 0 ? process.argv.slice(2) : Object.keys(MODELS);
   for (const n of names) {
     if (!MODELS[n]) throw new Error(`unknown model ${n}; known: ${Object.keys(MODELS).join(', ')}`);
