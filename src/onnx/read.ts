@@ -11,7 +11,27 @@ import * as F from './fields';
 import { lenHeader, ProtoWriter } from './proto';
 import { encodeValueInfo } from './write';
 
-class FileBytes {
+/** Random access to a message's bytes, and the file to name in errors. */
+interface Bytes {
+  readonly file: string;
+  readonly size: number;
+  read(pos: number, len: number): Uint8Array;
+}
+
+/** A message already in memory (a field's payload read from the file). */
+class MemoryBytes implements Bytes {
+  readonly size: number;
+
+  constructor(readonly file: string, private readonly b: Uint8Array) {
+    this.size = b.length;
+  }
+
+  read(pos: number, len: number): Uint8Array {
+    return this.b.subarray(pos, pos + len);
+  }
+}
+
+class FileBytes implements Bytes {
   readonly fd: number;
   readonly size: number;
 
@@ -41,7 +61,9 @@ class FileBytes {
   }
 }
 
-function varint(b: Uint8Array, pos: number, what: () => string): [number, number] {
+const BAD = 'is not an ONNX model (malformed protobuf)';
+
+function varint(b: Uint8Array, pos: number, file: string): [number, number] {
   let v = 0;
   let mul = 1;
   for (let i = pos; i < b.length && i < pos + 10; i++) {
@@ -49,29 +71,23 @@ function varint(b: Uint8Array, pos: number, what: () => string): [number, number
     mul *= 128;
     if ((b[i] & 128) === 0) return [v, i + 1];
   }
-  throw new Error(what());
+  throw new InputFileError(file, BAD);
 }
 
 const utf8 = new TextDecoder();
 
 /** The key/value pairs of a length-delimited StringStringEntryProto body. */
-function entry(b: Uint8Array, bad: () => string): [string, string] {
+function entry(m: Bytes): [string, string] {
   let key = '';
   let value = '';
-  let p = 0;
-  while (p < b.length) {
-    const [tag, q] = varint(b, p, bad);
-    if ((tag & 7) !== 2) throw new Error(bad());
-    const [len, r] = varint(b, q, bad);
-    const s = utf8.decode(b.subarray(r, r + len));
-    if (tag >> 3 === F.StringStringEntryProto.key) key = s;
-    else if (tag >> 3 === F.StringStringEntryProto.value) value = s;
-    p = r + len;
+  for (const x of fieldsIn(m, 0, m.size)) {
+    if (x.wire !== 2) throw new InputFileError(m.file, BAD);
+    const s = utf8.decode(m.read(x.start, x.len));
+    if (x.field === F.StringStringEntryProto.key) key = s;
+    else if (x.field === F.StringStringEntryProto.value) value = s;
   }
   return [key, value];
 }
-
-const BAD = 'is not an ONNX model (malformed protobuf)';
 
 interface Field {
   field: number;
@@ -81,43 +97,21 @@ interface Field {
   len: number;
 }
 
-/** The fields of the message in bytes [start, end) of the file, read by their heads only. */
-function* fieldsIn(f: FileBytes, start: number, end: number): Generator<Field, void, void> {
-  const bad = (): string => BAD;
+/** The fields of the message in bytes [start, end) of `f`, read by their heads only. */
+function* fieldsIn(f: Bytes, start: number, end: number): Generator<Field, void, void> {
   let pos = start;
   while (pos < end) {
     const head = f.read(pos, 20);
-    let tag: number;
-    let p: number;
-    try {
-      [tag, p] = varint(head, 0, bad);
-    } catch {
-      throw new InputFileError(f.file, BAD);
-    }
+    const [tag, p] = varint(head, 0, f.file);
     const wire = tag & 7;
     const field = tag >> 3;
-    if (wire === 0) {
-      try {
-        pos += varint(head, p, bad)[1];
-      } catch {
-        throw new InputFileError(f.file, BAD);
-      }
-      yield { field, wire, start: pos, len: 0 };
-      continue;
-    }
-    if (wire === 5 || wire === 1) {
-      pos += p + (wire === 5 ? 4 : 8);
+    if (wire === 0 || wire === 1 || wire === 5) {
+      pos += wire === 0 ? varint(head, p, f.file)[1] : p + (wire === 5 ? 4 : 8);
       yield { field, wire, start: pos, len: 0 };
       continue;
     }
     if (wire !== 2) throw new InputFileError(f.file, BAD);
-    let len: number;
-    let q: number;
-    try {
-      [len, q] = varint(head, p, bad);
-    } catch {
-      throw new InputFileError(f.file, BAD);
-    }
+    const [len, q] = varint(head, p, f.file);
     if (pos + q + len > end) throw new InputFileError(f.file, `${BAD}: field ${field} runs past the end of the ${end === f.size ? 'file (truncated?)' : 'message holding it'}`);
     yield { field, wire, start: pos + q, len };
     pos += q + len;
@@ -127,7 +121,6 @@ function* fieldsIn(f: FileBytes, start: number, end: number): Generator<Field, v
 /** The model's metadata_props as a map; throws InputFileError when the file is no ONNX model. */
 export function readOnnxMetadata(file: string): Map<string, string> {
   const f = new FileBytes(file);
-  const bad = (): string => BAD;
   const out = new Map<string, string>();
   let sawGraph = false;
   try {
@@ -136,10 +129,11 @@ export function readOnnxMetadata(file: string): Map<string, string> {
       if (x.field === F.ModelProto.graph) sawGraph = true;
       if (x.field === F.ModelProto.metadata_props) {
         try {
-          const [k, v] = entry(f.read(x.start, x.len), bad);
+          const [k, v] = entry(new MemoryBytes(file, f.read(x.start, x.len)));
           out.set(k, v);
         } catch {
-          throw new InputFileError(file, bad());
+          // One message for any damage inside an entry, as for the rest of the file.
+          throw new InputFileError(file, BAD);
         }
       }
     }
@@ -152,21 +146,10 @@ export function readOnnxMetadata(file: string): Map<string, string> {
 
 /** The length-delimited fields numbered `want` of an in-memory message body, as strings. */
 function stringsOf(b: Uint8Array, want: number, file: string): string[] {
-  const bad = (): string => BAD;
+  const m = new MemoryBytes(file, b);
   const out: string[] = [];
-  let p = 0;
   try {
-    while (p < b.length) {
-      const [tag, q] = varint(b, p, bad);
-      const wire = tag & 7;
-      if (wire === 0) p = varint(b, q, bad)[1];
-      else if (wire === 1 || wire === 5) p = q + (wire === 1 ? 8 : 4);
-      else if (wire === 2) {
-        const [len, r] = varint(b, q, bad);
-        if (tag >> 3 === want) out.push(utf8.decode(b.subarray(r, r + len)));
-        p = r + len;
-      } else throw new Error(bad());
-    }
+    for (const x of fieldsIn(m, 0, m.size)) if (x.wire === 2 && x.field === want) out.push(utf8.decode(m.read(x.start, x.len)));
   } catch {
     throw new InputFileError(file, BAD);
   }
