@@ -16,7 +16,7 @@ export { countOf } from './handler';
 export { UNKNOWN } from './data';
 export { convGeometry } from './conv-geometry';
 export type { ConvGeometry } from './conv-geometry';
-export { poolGeometry, pooledSize } from './pooling';
+export { FLT_MAX, poolGeometry, pooledSize } from './pooling';
 export type { PoolGeometry } from './pooling';
 export { inferShapes, inputBlobs, stateMeetsRule, layerIncluded } from './infer';
 export type { InferOptions, LayerShapes, NetShapes } from './infer';

@@ -86,8 +86,8 @@ export function pooledSize(input: number, kernel: number, stride: number, pad: n
   return out;
 }
 
-/** Largest finite float32: Caffe's MAX pooling starts every output there, not at -inf. */
-const FLT_MAX = 3.4028234663852886e38;
+/** Largest finite float32: Caffe's MAX pooling starts every output at its negative, not at -inf. */
+export const FLT_MAX = 3.4028234663852886e38;
 
 /**
  * Caffe's pooling windows in a form every target can run in floor mode: whether the pooling is
@@ -113,9 +113,9 @@ function floorModeWindows(geo: PoolGeometry, H: number, W: number, oh: number, o
 /**
  * Caffe pooling. Output size uses Caffe's rounding (above). MAX: PadV2(-inf) then VALID, so
  * padding never wins; with an empty window (floorModeWindows) the padding is -FLT_MAX instead,
- * Caffe's value there, which still never beats an input value. AVE: zero Pad then VALID AvgPool (sum / kh*kw) times a constant map
- * kh*kw / pool_size, where pool_size is Caffe's window clipped to the padded input (padding
- * counts, the ceil overhang beyond it does not).
+ * Caffe's value there, which still never beats an input value. AVE: zero Pad then VALID AvgPool
+ * (sum / kh*kw) times a constant map kh*kw / pool_size, where pool_size is Caffe's window
+ * clipped to the padded input (padding counts, the ceil overhang beyond it does not).
  */
 const convertPooling: ConvertFn = (ctx) => {
   const { g, layer } = ctx;
@@ -220,8 +220,8 @@ function aveCorrection(H: number, W: number, geo: PoolGeometry, oh: number, ow: 
 /**
  * ONNX pooling with Caffe's geometry made explicit rather than trusting a runtime's ceil_mode
  * rule: the overhang of Caffe's ceil rounding becomes end padding (or a crop of rows no window
- * reads) and pooling runs in floor mode. MAX ignores padding (as Caffe's -inf); AVE pads with zeros explicitly, divides by kh*kw and is corrected by
- * the divisor map (aveCorrection). Empty windows (floorModeWindows) are not pooled: ONNX Runtime
+ * reads) and pooling runs in floor mode. MAX ignores padding (as Caffe's -inf); AVE pads with
+ * zeros explicitly, divides by kh*kw and is corrected by the divisor map (aveCorrection). Empty windows (floorModeWindows) are not pooled: ONNX Runtime
  * folds a Pad into the pool after it and then refuses end padding as large as the kernel. The
  * others are pooled and the output padded with Caffe's value: -FLT_MAX for MAX; for AVE 0, which
  * the divisor map (infinite or negative there, from Caffe's window size 0 or below) turns into

@@ -44,6 +44,7 @@
  * A bug still shows as a distance from the truth far beyond any noise Caffe shows up to there.
  * Shape mismatches and differing top-5 classes are never excused.
  */
+import { FLT_MAX } from '../layers';
 import { blobFileKey } from '../runtime/npy';
 
 export const DEFAULT_RTOL = 1e-4;
@@ -375,7 +376,6 @@ function maxDistance(a: Float32Array | Float64Array, b: Float32Array | Float64Ar
   return m;
 }
 
-const FLT_MAX = 3.4028234663852886e38;
 
 /**
  * |mine - ref| for one element. The same value is no error, also where that value is NaN or
