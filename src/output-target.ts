@@ -47,7 +47,8 @@ function within(child: string, parent: string): boolean {
   return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
 }
 
-function isFolder(p: string): boolean {
+/** Whether `p` is an existing folder (following links). */
+export function isFolder(p: string): boolean {
   try {
     return fs.statSync(p).isDirectory();
   } catch {

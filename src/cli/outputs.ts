@@ -6,7 +6,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { InputFileError, UsageError } from '../errors';
-import { checkOutputTarget } from '../output-target';
+import { checkOutputTarget, isFolder } from '../output-target';
 
 /** Throws (naming the file) if any of `outputs` may not be written; undefined entries are skipped. */
 export function checkOutputFiles(outputs: ReadonlyArray<string | undefined>, inputs: ReadonlyArray<string | undefined>): void {
@@ -23,12 +23,6 @@ export function checkOutputFiles(outputs: ReadonlyArray<string | undefined>, inp
     checkOutputTarget(o, 'file', { force: true, inputs: ins });
     // Checked now, not when the result is written after hours of work (an eval slice).
     const dir = path.dirname(path.resolve(o));
-    let isDir = false;
-    try {
-      isDir = fs.statSync(dir).isDirectory();
-    } catch {
-      // missing: said below
-    }
-    if (!isDir) throw new InputFileError(o, `cannot write: ${fs.existsSync(dir) ? 'a part of the path is not a folder (ENOTDIR)' : 'the folder does not exist (ENOENT)'}`);
+    if (!isFolder(dir)) throw new InputFileError(o, `cannot write: ${fs.existsSync(dir) ? 'a part of the path is not a folder (ENOTDIR)' : 'the folder does not exist (ENOENT)'}`);
   }
 }
